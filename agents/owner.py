@@ -1,0 +1,64 @@
+"""The owner (Musk): a controller of several firms that asks the supplier to redirect units among
+them, and keeps account of what its choices cost each firm."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from agents.policies import OwnerView, owner_policy
+from model.calendar import week_of
+from model.records import RedirectRequest, RedirectSource
+from model.scenario import Scenario
+
+
+class Owner(mesa.Agent):
+    """Reprioritizes supply among its firms through redirect requests to the supplier."""
+
+    def __init__(self, model: mesa.Model, scenario: Scenario, names: tuple[str, ...]) -> None:
+        super().__init__(model)
+        cfg = scenario.owner
+        self.name = cfg.name
+        self.config = cfg
+        self.policy = owner_policy(cfg.policy)
+        self.firms = np.array([names.index(f) for f in cfg.firms], dtype=np.int64)
+        k = len(self.firms)
+        ranks = [cfg.priority.index(f) for f in cfg.firms] if cfg.priority else range(k)
+        self.rank = np.asarray(list(ranks), dtype=np.int64)
+        self.weights = np.asarray(cfg.weights or [1.0] * k, dtype=float)
+        start = dt.date.fromisoformat(scenario.start_date)
+        self.first_week = week_of(start, cfg.start) if cfg.start else 0
+        self.last_week = week_of(start, cfg.end) if cfg.end else 10**9
+        self.debt = np.zeros(len(names), dtype=np.int64)  # net units moved away from each firm
+
+    def active(self, week: int) -> bool:
+        """Whether the owner reviews its firms this week (policy set, in its window, a review week)."""
+        in_window = self.first_week <= week <= self.last_week
+        review = (week - self.first_week) % self.config.review_weeks == 0
+        return self.policy.name != "none" and in_window and review
+
+    def reprioritize(self, week: int, view: OwnerView) -> list[RedirectRequest]:
+        """Redirect requests for this week: from the allocation first, then from units in transit."""
+        if not self.active(week):
+            return []
+        requests: list[RedirectRequest] = []
+        left = view.allocated.copy()
+        for d, r, units in self.policy.transfers(view):
+            if units < max(1, self.config.min_units):
+                continue
+            donor, receiver = int(self.firms[d]), int(self.firms[r])
+            now = int(min(units, left[d]))
+            left[d] -= now
+            reason = f"{self.policy.name} policy"
+            if now > 0:
+                requests.append(RedirectRequest(donor, receiver, now, RedirectSource.ALLOCATED, reason))
+            if units - now > 0:
+                requests.append(RedirectRequest(donor, receiver, units - now, RedirectSource.IN_TRANSIT, reason))
+        return requests
+
+    def account(self, donor: int, receiver: int, units: int) -> None:
+        """Keep track of units moved away from (or back to) each firm."""
+        self.debt[donor] += units
+        self.debt[receiver] -= units

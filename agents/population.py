@@ -1,0 +1,105 @@
+"""Build the buyer population from a validated scenario: named firms plus a generated long tail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from agents.buyer import STRATEGY_NAMES, Buyers, BuyerTraits
+from model.calendar import week_of
+from model.scenario import CONCESSION_EXPONENT as CONCESSION
+from model.scenario import Firm, Scenario
+
+PALETTE = (
+    "#e31937", "#1d9bf0", "#7b2cbf", "#00a4ef", "#0866ff", "#34a853", "#ff9900", "#c74634",
+    "#2f3b8f", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+LONG_TAIL_OWNER = "long tail"
+LONG_TAIL_COLOR = "#9e9e9e"
+
+
+def build_buyers(s: Scenario, rng: np.random.Generator) -> Buyers:
+    """The scenario's firms, then `long_tail.count` small buyers drawn from `rng`."""
+    start = dt.date.fromisoformat(s.start_date)
+    rows = s.weeks + s.market.horizon_weeks + 1
+    named = [_firm_row(s, f, start, rows, k) for k, f in enumerate(s.firms)]
+    tail = _long_tail(s, rng, rows)
+    cols = {key: [r[key] for r in named] for key in named[0]} if named else {}
+    traits = BuyerTraits(
+        names=tuple(cols.get("name", [])) + tail["names"],
+        owners=tuple(cols.get("owner", [])) + tail["owners"],
+        colors=tuple(cols.get("color", [])) + tail["colors"],
+        **{key: _stack(cols.get(key, []), tail[key]) for key in _ARRAY_KEYS},
+    )
+    installed = _stack(cols.get("installed", []), np.zeros(s.long_tail.count, dtype=np.int64))
+    return Buyers(traits, installed, s.market.horizon_weeks)
+
+
+_ARRAY_KEYS = (
+    "tier", "value", "max_price", "patience", "concession", "budget", "inflation", "strategy",
+    "statement", "statement_week", "target", "slots",
+)  # fmt: skip
+
+
+def _stack(named: list, tail: np.ndarray) -> np.ndarray:
+    if not named:
+        return tail
+    if np.ndim(named[0]) == 1:  # schedules: [week, buyer]
+        head = np.stack(named, axis=1)
+        return np.concatenate([head, tail], axis=1) if tail.size else head
+    return np.concatenate([np.asarray(named), tail])
+
+
+def _firm_row(s: Scenario, f: Firm, start: dt.date, rows: int, k: int) -> dict:
+    ordering = f.ordering if s.market.ordering == "scenario" else s.market.ordering
+    owner = s.owner.name if f.name in s.owner.firms else ""
+    return {
+        "name": f.name, "owner": owner, "color": f.color or PALETTE[k % len(PALETTE)],
+        "installed": f.installed, "tier": f.tier, "value": f.value_usd,
+        "max_price": f.max_price_usd, "patience": f.patience,
+        "concession": CONCESSION[f.concession], "budget": f.budget_usd, "inflation": f.inflation,
+        "strategy": STRATEGY_NAMES.index(ordering),
+        "statement": f.statement,
+        "statement_week": week_of(start, f.statement_date) if f.statement_date else rows,
+        "target": _target_path(f, start, rows), "slots": _slot_path(f, start, rows),
+    }  # fmt: skip
+
+
+def _target_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
+    """Target installed base per week: linear between dated points, flat after the last."""
+    weeks = [0] + [week_of(start, d) for d, _ in f.targets]
+    units = [f.installed] + [u for _, u in f.targets]
+    order = np.argsort(weeks, kind="stable")
+    path = np.interp(np.arange(rows), np.asarray(weeks)[order], np.asarray(units, float)[order])
+    return np.round(path).astype(np.int64)
+
+
+def _slot_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
+    """Powered data-centre slots per week: the base plus each expansion from its (shifted) date on."""
+    path = np.full(rows, f.slots, dtype=np.int64)
+    for date, extra in f.expansions:
+        on = max(0, week_of(start, date) + f.ready_shift_weeks)
+        path[on:] += extra
+    return path
+
+
+def _long_tail(s: Scenario, rng: np.random.Generator, rows: int) -> dict:
+    """Small buyers with needs drawn uniformly between need_min and need_max, reached linearly."""
+    lt, n = s.long_tail, s.long_tail.count
+    need = rng.integers(lt.need_min, lt.need_max + 1, size=n)
+    ramp = np.minimum(1.0, np.arange(rows) / max(1, s.weeks))
+    concession = rng.choice(np.asarray(list(CONCESSION.values())), size=n)
+    return {
+        "names": tuple(f"Small-{i + 1:05d}" for i in range(n)),
+        "owners": (LONG_TAIL_OWNER,) * n, "colors": (LONG_TAIL_COLOR,) * n,
+        "tier": np.full(n, lt.tier), "value": np.full(n, lt.value_usd),
+        "max_price": s.market.list_price_usd * rng.uniform(1.0, 1.5, size=n),
+        "patience": rng.uniform(0.9, 0.995, size=n), "concession": concession,
+        "budget": np.full(n, 1e12), "inflation": np.full(n, lt.inflation),
+        "strategy": np.full(n, STRATEGY_NAMES.index(
+            lt.ordering if s.market.ordering == "scenario" else s.market.ordering)),
+        "statement": np.zeros(n, dtype=np.int64), "statement_week": np.full(n, rows),
+        "target": np.round(np.outer(ramp, need)).astype(np.int64),
+        "slots": np.full((rows, n), np.iinfo(np.int32).max, dtype=np.int64),
+    }  # fmt: skip

@@ -1,0 +1,134 @@
+"""The supplier (Nvidia): produces on a schedule, allocates through a mechanism, ships with a delay,
+answers redirect requests, and keeps trust per buyer and the friction ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model import mechanisms
+from model.calendar import week_of
+from model.friction import FrictionLedger
+from model.records import Allocation, Answer, MechanismContext, RedirectRequest
+from model.scenario import Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ShockWindow:
+    start: int
+    end: int
+    factor: float
+    label: str
+
+
+class Supplier(mesa.Agent):
+    """Nvidia: production, allocation, shipping, redirect answers, trust and friction."""
+
+    def __init__(self, model: mesa.Model, scenario: Scenario, n_buyers: int) -> None:
+        super().__init__(model)
+        self.supply = scenario.supply
+        self.market = scenario.market
+        self.policy = scenario.supplier
+        start = dt.date.fromisoformat(scenario.start_date)
+        self.shocks = [
+            ShockWindow(week_of(start, s.start), week_of(start, s.start) + s.weeks, s.factor, s.label)
+            for s in scenario.supply.shocks
+        ]
+        self.ledger = FrictionLedger(scenario.friction)
+        self.stock = 0
+        self.capacity = 0
+        self.available = 0
+        # pipeline[k, i]: units for buyer i arriving k weeks from now (row 0 arrives this week)
+        self.pipeline = np.zeros((self.supply.transit_weeks + 1, n_buyers), dtype=np.int64)
+        self.trust = np.ones(n_buyers)
+        self.rate = np.zeros(n_buyers)  # recent weekly allocation per buyer, for quoted lead times
+
+    # --- phase 1 ---------------------------------------------------------------------------------
+
+    def produce(self, week: int) -> int:
+        """This week's output: ramp toward the ceiling, cut by any shock in force."""
+        s = self.supply
+        base = min(float(s.max_weekly), s.initial_weekly * (1.0 + s.growth_weekly) ** week)
+        factor = min((sh.factor for sh in self.shocks if sh.start <= week < sh.end), default=1.0)
+        self.capacity = int(round(max(0.0, base) * factor))
+        self.available = self.capacity + self.stock
+        return self.capacity
+
+    def shocks_starting(self, week: int) -> list[ShockWindow]:
+        return [sh for sh in self.shocks if sh.start == week]
+
+    # --- phase 3 ---------------------------------------------------------------------------------
+
+    def list_price(self, total_orders: int) -> float:
+        """List price with a scarcity markup when orders exceed what is available."""
+        m = self.market
+        excess = max(0.0, total_orders / max(self.available, 1) - 1.0)
+        return m.list_price_usd * (1.0 + min(m.max_markup, m.scarcity_markup * excess))
+
+    def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:
+        """Run the mechanism on this week's available units; returns it and each buyer's response."""
+        alloc = mechanisms.allocate(self.market.mechanism, orders, self.available, ctx)
+        response = mechanisms.responsiveness(self.market.mechanism, orders, self.available, alloc, ctx)
+        return alloc, response
+
+    # --- phase 4 ---------------------------------------------------------------------------------
+
+    def answer(self, request: RedirectRequest) -> Answer:
+        """Accept, accept as a swap, or refuse; 'auto' decides on the trust of the firms involved."""
+        rule = self.policy.redirect_answer
+        if rule != "auto":
+            return Answer(rule)
+        trust = min(self.trust[request.donor], self.trust[request.receiver])
+        if trust >= self.policy.accept_above_trust:
+            return Answer.ACCEPT
+        if trust >= self.policy.swap_above_trust:
+            return Answer.SWAP
+        return Answer.REFUSE
+
+    def take_in_transit(self, donor: int, receiver: int, units: int) -> int:
+        """Move up to `units` already shipped from donor to receiver, soonest arrivals first."""
+        moved = 0
+        for k in range(1, self.pipeline.shape[0]):
+            take = min(units - moved, int(self.pipeline[k, donor]))
+            if take > 0:
+                self.pipeline[k, donor] -= take
+                self.pipeline[k, receiver] += take
+                moved += take
+        return moved
+
+    # --- phase 5 ---------------------------------------------------------------------------------
+
+    def ship(self, units: np.ndarray, granted: np.ndarray) -> np.ndarray:
+        """Put this week's allocation on the road and hand over what arrives this week."""
+        self.stock = self.available - int(units.sum())
+        self.pipeline[-1] += units
+        delivered = self.pipeline[0].copy()
+        self.pipeline[:-1] = self.pipeline[1:]
+        self.pipeline[-1] = 0
+        self.rate = 0.7 * self.rate + 0.3 * granted
+        return delivered
+
+    def in_transit(self) -> np.ndarray:
+        return self.pipeline.sum(axis=0)
+
+    def lead_times(self, backlog: np.ndarray) -> np.ndarray:
+        """Quoted lead time per buyer: its backlog at its recent rate, plus shipping (weeks)."""
+        rate = np.maximum(self.rate, 1.0)
+        waiting = np.where(backlog > 0, np.minimum(104.0, backlog / rate), 0.0)
+        return waiting + self.supply.transit_weeks
+
+    # --- phase 7 ---------------------------------------------------------------------------------
+
+    def update_trust(self, gap_share: np.ndarray, cancelled: np.ndarray, ordered_before: np.ndarray,
+                     redirected: np.ndarray) -> None:  # fmt: skip
+        """Trust recovers slowly, and falls with statement gaps, cancellations and redirects."""
+        p = self.policy
+        cancel_share = np.divide(cancelled, ordered_before, out=np.zeros(len(self.trust)),
+                                 where=ordered_before > 0)  # fmt: skip
+        self.trust += p.trust_recovery * (1.0 - self.trust)
+        self.trust -= p.trust_discrepancy * gap_share + p.trust_cancel * cancel_share
+        self.trust -= p.trust_redirect * redirected / 1000.0
+        np.clip(self.trust, 0.0, 1.0, out=self.trust)

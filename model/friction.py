@@ -1,0 +1,49 @@
+"""The friction ledger: every redirect, reschedule, cancellation, statement gap and refusal costs
+index points, kept by component, with the events that caused them.
+
+Friction index for week t:  F_t = w_r R_t + w_s S_t + w_c C_t + w_d D_t + w_f N_t
+where R, S, C, D are thousands of units redirected, rescheduled (swap repayments), cancelled and of
+statement gap (above tolerance), and N is the number of refused requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from model.records import Event, FrictionWeek
+from model.scenario import Friction
+
+COMPONENTS = ("redirect", "reschedule", "cancel", "discrepancy", "refusal")
+
+
+@dataclass(slots=True)
+class FrictionLedger:
+    """Accumulates this week's friction by component and keeps every event."""
+
+    weights: Friction
+    week: FrictionWeek = field(default_factory=FrictionWeek)
+    events: list[Event] = field(default_factory=list)
+    cumulative: float = 0.0
+
+    def cost(self, component: str, amount: float) -> float:
+        """Friction points of `amount` (units, or a count of refusals) of one component."""
+        weight = getattr(self.weights, component)
+        return weight * (amount if component == "refusal" else amount / 1000.0)
+
+    def charge(self, component: str, amount: float) -> float:
+        """Add the friction of `amount` to this week's `component`; returns the points."""
+        points = self.cost(component, amount)
+        setattr(self.week, component, getattr(self.week, component) + points)
+        return points
+
+    def record(self, event: Event, component: str | None = None) -> None:
+        """Keep an event; with `component`, also charge its friction to that component."""
+        if component is not None:
+            setattr(self.week, component, getattr(self.week, component) + event.friction)
+        self.events.append(event)
+
+    def close_week(self) -> FrictionWeek:
+        """This week's friction; starts a new week."""
+        done, self.week = self.week, FrictionWeek()
+        self.cumulative += done.total
+        return done

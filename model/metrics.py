@@ -1,0 +1,42 @@
+"""Fairness, inflation and welfare measures on per-buyer arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def jain(x: np.ndarray) -> float:
+    """Jain's fairness index (sum x)^2 / (n sum x^2): 1 when all equal, 1/n when one takes all.
+
+    Jain, Chiu & Hawe (1984). Returns 1.0 for an empty or all-zero vector (nothing to be unfair about).
+    """
+    x = np.asarray(x, dtype=float)
+    sq = float(np.dot(x, x))
+    if x.size == 0 or sq == 0.0:
+        return 1.0
+    return float(x.sum() ** 2 / (x.size * sq))
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of a non-negative vector: 0 when all equal, (n-1)/n when one takes all."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n, total = x.size, float(x.sum())
+    if n == 0 or total == 0.0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * np.dot(ranks, x)) / (n * total) - (n + 1) / n)
+
+
+def inflation(orders: np.ndarray, needs: np.ndarray) -> float:
+    """Order inflation: total orders over total true need (1.0 = truthful; NaN when no need)."""
+    need = float(np.sum(needs))
+    return float(np.sum(orders)) / need if need > 0 else float("nan")
+
+
+def safe_ratio(num: np.ndarray, den: np.ndarray, empty: float = 1.0) -> np.ndarray:
+    """Element-wise num/den, with `empty` where den == 0."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(num.shape, empty, dtype=float)
+    np.divide(num, den, out=out, where=den > 0)
+    return out

@@ -58,13 +58,19 @@ class Buyers:
         self.fill = np.ones(n)
         self.response = np.zeros(n)
         self.spend_cum = np.zeros(n)
-        self.groups = [(ORDERING[s], np.flatnonzero(traits.strategy == k)) for k, s in enumerate(STRATEGY_NAMES)]
+        self.groups = [
+            (ORDERING[s], np.flatnonzero(traits.strategy == k))
+            for k, s in enumerate(STRATEGY_NAMES)
+        ]
 
     # --- phase 2: needs, statements, orders ------------------------------------------------------
 
-    def update_needs(self, week: int) -> np.ndarray:
-        """True outstanding need: target `horizon` weeks ahead minus what it has or has coming."""
-        target = self.traits.target[min(week + self.horizon, len(self.traits.target) - 1)]
+    def update_needs(self, week: int, lead_time: np.ndarray) -> np.ndarray:
+        """True outstanding need: the target one quoted lead time ahead (at most `horizon` weeks)
+        minus what the buyer has or has coming. Long lead times make buyers book further ahead."""
+        ahead = np.minimum(self.horizon, np.ceil(lead_time)).astype(np.int64)
+        rows = np.minimum(week + ahead, len(self.traits.target) - 1)
+        target = self.traits.target[rows, np.arange(self.n)]
         self.need = np.maximum(0, target - self.installed - self.idle - self.in_transit)
         return self.need
 
@@ -92,7 +98,9 @@ class Buyers:
         """Update fill-rate and response estimates from what the mechanism granted."""
         has_order = self.ordered > 0
         observed = np.divide(granted, self.ordered, out=np.ones(self.n), where=has_order)
-        self.fill = np.where(has_order, (1 - FILL_MEMORY) * self.fill + FILL_MEMORY * observed, self.fill)
+        self.fill = np.where(
+            has_order, (1 - FILL_MEMORY) * self.fill + FILL_MEMORY * observed, self.fill
+        )
         self.response = np.where(
             has_order, (1 - FILL_MEMORY) * self.response + FILL_MEMORY * response, self.response
         )
@@ -141,12 +149,17 @@ class Buyers:
     def cancellation_events(self, step: int, weight: float) -> list[Event]:
         """One event per named firm that cancelled orders this week (the long tail summed in one)."""
         idx = np.flatnonzero(self.cancelled > 0)
-        named = [i for i in idx if not self.traits.owners[i] == "long tail"]
-        events = [self._cancel_event(step, weight, self.traits.names[i], int(self.cancelled[i])) for i in named]
+        named = [i for i in idx if self.traits.owners[i] != "long tail"]
+        events = [
+            self._cancel_event(step, weight, self.traits.names[i], int(self.cancelled[i]))
+            for i in named
+        ]
         tail = [i for i in idx if self.traits.owners[i] == "long tail"]
         if tail:
             units = int(self.cancelled[tail].sum())
-            events.append(self._cancel_event(step, weight, f"long tail ({len(tail)} buyers)", units))
+            events.append(
+                self._cancel_event(step, weight, f"long tail ({len(tail)} buyers)", units)
+            )
         return events
 
     @staticmethod

@@ -53,9 +53,13 @@ class Owner(mesa.Agent):
             left[d] -= now
             reason = f"{self.policy.name} policy"
             if now > 0:
-                requests.append(RedirectRequest(donor, receiver, now, RedirectSource.ALLOCATED, reason))
+                requests.append(
+                    RedirectRequest(donor, receiver, now, RedirectSource.ALLOCATED, reason)
+                )
             if units - now > 0:
-                requests.append(RedirectRequest(donor, receiver, units - now, RedirectSource.IN_TRANSIT, reason))
+                requests.append(
+                    RedirectRequest(donor, receiver, units - now, RedirectSource.IN_TRANSIT, reason)
+                )
         return requests
 
     def account(self, donor: int, receiver: int, units: int) -> None:

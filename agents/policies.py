@@ -111,7 +111,9 @@ class Value(OwnerPolicy):
                       lambda d, r: view.value[d] < view.value[r])  # fmt: skip
 
 
-POLICIES: dict[str, OwnerPolicy] = {p.name: p for p in (OwnerPolicy(), Priority(), Weights(), Readiness(), Value())}
+POLICIES: dict[str, OwnerPolicy] = {
+    p.name: p for p in (OwnerPolicy(), Priority(), Weights(), Readiness(), Value())
+}
 
 
 def owner_policy(name: str) -> OwnerPolicy:

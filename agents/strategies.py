@@ -34,7 +34,11 @@ class OrderingStrategy:
     """Base: truthful ordering (order exactly the need)."""
 
     name: ClassVar[str] = "truthful"
-    classifier: ClassVar[dict[str, bool]] = {"stochastic": False, "learns": False, "inflates": False}
+    classifier: ClassVar[dict[str, bool]] = {
+        "stochastic": False,
+        "learns": False,
+        "inflates": False,
+    }
 
     def target_multiplier(self, s: OrderState) -> np.ndarray:
         return np.ones_like(s.multiplier)
@@ -98,4 +102,6 @@ def ordering_strategy(name: str) -> OrderingStrategy:
     try:
         return ORDERING[name]
     except KeyError:
-        raise ValueError(f"Unknown ordering strategy {name!r}; valid: {', '.join(ORDERING)}") from None
+        raise ValueError(
+            f"Unknown ordering strategy {name!r}; valid: {', '.join(ORDERING)}"
+        ) from None

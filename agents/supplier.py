@@ -34,9 +34,12 @@ class Supplier(mesa.Agent):
         self.policy = scenario.supplier
         start = dt.date.fromisoformat(scenario.start_date)
         self.shocks = [
-            ShockWindow(week_of(start, s.start), week_of(start, s.start) + s.weeks, s.factor, s.label)
+            ShockWindow(
+                week_of(start, s.start), week_of(start, s.start) + s.weeks, s.factor, s.label
+            )
             for s in scenario.supply.shocks
         ]
+        self.output = weekly_output(scenario, start)
         self.ledger = FrictionLedger(scenario.friction)
         self.stock = 0
         self.capacity = 0
@@ -49,11 +52,9 @@ class Supplier(mesa.Agent):
     # --- phase 1 ---------------------------------------------------------------------------------
 
     def produce(self, week: int) -> int:
-        """This week's output: ramp toward the ceiling, cut by any shock in force."""
-        s = self.supply
-        base = min(float(s.max_weekly), s.initial_weekly * (1.0 + s.growth_weekly) ** week)
+        """This week's output: the schedule (or a ramp toward the ceiling), cut by any shock."""
         factor = min((sh.factor for sh in self.shocks if sh.start <= week < sh.end), default=1.0)
-        self.capacity = int(round(max(0.0, base) * factor))
+        self.capacity = round(max(0.0, self.output[min(week, len(self.output) - 1)]) * factor)
         self.available = self.capacity + self.stock
         return self.capacity
 
@@ -71,7 +72,9 @@ class Supplier(mesa.Agent):
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:
         """Run the mechanism on this week's available units; returns it and each buyer's response."""
         alloc = mechanisms.allocate(self.market.mechanism, orders, self.available, ctx)
-        response = mechanisms.responsiveness(self.market.mechanism, orders, self.available, alloc, ctx)
+        response = mechanisms.responsiveness(
+            self.market.mechanism, orders, self.available, alloc, ctx
+        )
         return alloc, response
 
     # --- phase 4 ---------------------------------------------------------------------------------
@@ -108,7 +111,7 @@ class Supplier(mesa.Agent):
         delivered = self.pipeline[0].copy()
         self.pipeline[:-1] = self.pipeline[1:]
         self.pipeline[-1] = 0
-        self.rate = 0.7 * self.rate + 0.3 * granted
+        self.rate = np.where(self.rate > 0, 0.7 * self.rate + 0.3 * granted, granted)
         return delivered
 
     def in_transit(self) -> np.ndarray:
@@ -132,3 +135,17 @@ class Supplier(mesa.Agent):
         self.trust -= p.trust_discrepancy * gap_share + p.trust_cancel * cancel_share
         self.trust -= p.trust_redirect * redirected / 1000.0
         np.clip(self.trust, 0.0, 1.0, out=self.trust)
+
+
+def weekly_output(scenario: Scenario, start: dt.date) -> np.ndarray:
+    """Planned output per week before shocks: the dated schedule, or the ramp, times `scale`."""
+    s = scenario.supply
+    weeks = np.arange(scenario.weeks + 1)
+    if s.schedule:
+        at = np.asarray([week_of(start, d) for d, _ in s.schedule], dtype=float)
+        units = np.asarray([u for _, u in s.schedule], dtype=float)
+        order = np.argsort(at, kind="stable")
+        base = np.interp(weeks, at[order], units[order])
+    else:
+        base = np.minimum(float(s.max_weekly), s.initial_weekly * (1.0 + s.growth_weekly) ** weeks)
+    return base * s.scale

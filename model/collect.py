@@ -23,8 +23,11 @@ def collect_week(m: GpuMarket, w: Week) -> None:
     friction = s.ledger.close_week()
     value = b.installed * b.traits.value
     debt = np.maximum(0, m.owner.debt)
-    m.cost_to_owner_firms += np.minimum(debt, np.maximum(0, b.slots_at(m.week) - b.installed)) * b.traits.value
+    m.cost_to_owner_firms += (
+        np.minimum(debt, np.maximum(0, b.slots_at(m.week) - b.installed)) * b.traits.value
+    )
     spend = w.units * w.prices
+    m.lead_time = s.lead_times(b.backlog)
     _record_model(m, w, friction, value, spend)
     m.recorder.record_firms(m.week, {
         "need": b.need, "ordered": b.ordered, "granted": w.granted, "allocated": w.units,
@@ -33,7 +36,7 @@ def collect_week(m: GpuMarket, w: Week) -> None:
         "target": b.target_at(m.week), "slots": b.slots_at(m.week), "in_transit": b.in_transit,
         "backlog": b.backlog, "spend_usd": spend, "cancelled": b.cancelled, "owner_debt": m.owner.debt,
         "owner_cost_usd": m.cost_to_owner_firms, "value_usd": value,
-        "lead_time_weeks": s.lead_times(b.backlog), "price_usd": np.where(w.units > 0, w.prices, w.price),
+        "lead_time_weeks": m.lead_time, "price_usd": np.where(w.units > 0, w.prices, w.price),
         "trust": s.trust, "multiplier": b.multiplier,
     })  # fmt: skip
 
@@ -68,5 +71,7 @@ def _discrepancy_onsets(m: GpuMarket, gap: np.ndarray) -> None:
         name, said = b.traits.names[i], int(b.traits.statement[i])
         booked = said - int(gap[i])
         text = f"{name} says {said:,} GPUs; its bookings imply {booked:,} (friction accrues weekly)"
-        m.supplier.ledger.record(Event(m.week, EventKind.DISCREPANCY, name, units=int(gap[i]), text=text))
+        m.supplier.ledger.record(
+            Event(m.week, EventKind.DISCREPANCY, name, units=int(gap[i]), text=text)
+        )
     m._last_gap = gap.astype(float)

@@ -19,9 +19,16 @@ from agents.population import LONG_TAIL_OWNER, build_buyers
 from agents.supplier import Supplier
 from model.calendar import date_labels, week_start
 from model.collect import collect_week
-from model.scenario import CONCESSION_EXPONENT as CONCESSION
-from model.records import Answer, Event, EventKind, MechanismContext, RedirectRequest, RedirectSource
 from model.recorder import Recorder
+from model.records import (
+    Answer,
+    Event,
+    EventKind,
+    MechanismContext,
+    RedirectRequest,
+    RedirectSource,
+)
+from model.scenario import CONCESSION_EXPONENT as CONCESSION
 from model.scenario import Scenario, load_scenario
 
 
@@ -63,11 +70,14 @@ class GpuMarket(mesa.Model):
         self.supplier = Supplier(self, config, self.buyers.n)
         self.owner = Owner(self, config, names)
         self.firms = [BuyerFirm(self, self.buyers, i) for i in range(self.buyers.n)]
-        self.swap_debts: list[list[int]] = []  # [creditor, debtor, units still owed, first week due]
+        self.swap_debts: list[
+            list[int]
+        ] = []  # [creditor, debtor, units still owed, first week due]
         self.cost_to_owner_firms = np.zeros(self.buyers.n)
         named = sum(1 for o in self.buyers.traits.owners if o != LONG_TAIL_OWNER)
         self.recorder = Recorder(self.weeks, named, self.buyers.n - named, list(names),
                                  list(self.buyers.traits.owners), date_labels(self.start, self.weeks))  # fmt: skip
+        self.lead_time = np.full(self.buyers.n, float(config.market.horizon_weeks))
         self._last_gap = np.zeros(self.buyers.n)
         self._last_slots = self.buyers.slots_at(0).copy()
         self.running = self.weeks > 0
@@ -108,7 +118,7 @@ class GpuMarket(mesa.Model):
     def plan_orders(self, w: Week) -> None:
         b = self.buyers
         b.in_transit = self.supplier.in_transit()
-        b.update_needs(self.week)
+        b.update_needs(self.week, self.lead_time)
         w.price = self.supplier.list_price(int(b.need.sum()))
         w.backlog_before = b.backlog.copy()
         b.plan_orders(self.week, w.price)
@@ -172,19 +182,26 @@ class GpuMarket(mesa.Model):
         self.owner.account(r.donor, r.receiver, units)
         return units
 
-    def record_redirect(self, w: Week, donor: int, receiver: int, answer: Answer, units: int) -> None:
+    def record_redirect(
+        self, w: Week, donor: int, receiver: int, answer: Answer, units: int
+    ) -> None:
         names = self.buyers.traits.names
         d, r, who = names[donor], names[receiver], self.owner.name
         ledger = self.supplier.ledger
         if answer is Answer.REFUSE:
             w.refused += 1
             text = f"Nvidia refused {who}'s request to redirect {units:,} GPUs from {d} to {r}"
-            ledger.record(Event(self.week, EventKind.REFUSAL, d, r, units, ledger.cost("refusal", 1), text), "refusal")
+            ledger.record(
+                Event(self.week, EventKind.REFUSAL, d, r, units, ledger.cost("refusal", 1), text),
+                "refusal",
+            )
             return
         kind = EventKind.SWAP if answer is Answer.SWAP else EventKind.REDIRECT
         swap = f"; {r}'s later units go back to {d}" if kind is EventKind.SWAP else ""
         text = f"{who} redirected {units:,} GPUs from {d} to {r}{swap}"
-        ledger.record(Event(self.week, kind, d, r, units, ledger.cost("redirect", units), text), "redirect")
+        ledger.record(
+            Event(self.week, kind, d, r, units, ledger.cost("redirect", units), text), "redirect"
+        )
 
     def repay_swaps(self, w: Week) -> None:
         """Swaps are repaid from the debtor's later allocations (as X's Jan/Jun 2024 orders were)."""
@@ -238,7 +255,9 @@ class GpuMarket(mesa.Model):
     def expansion_events(self) -> None:
         b = self.buyers
         now = b.slots_at(self.week)
-        grew = np.flatnonzero((now > self._last_slots) & (np.asarray(b.traits.owners) != LONG_TAIL_OWNER))
+        grew = np.flatnonzero(
+            (now > self._last_slots) & (np.asarray(b.traits.owners) != LONG_TAIL_OWNER)
+        )
         for i in grew:
             extra = int(now[i] - self._last_slots[i])
             self.supplier.ledger.record(Event(self.week, EventKind.EXPANSION, b.traits.names[i], units=extra,
@@ -272,4 +291,8 @@ class GpuMarket(mesa.Model):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The three output tables: model (per week), firms (per week per firm), events."""
-        return {"model": self.model_table(), "firms": self.firms_table(), "events": self.events_table()}
+        return {
+            "model": self.model_table(),
+            "firms": self.firms_table(),
+            "events": self.events_table(),
+        }

@@ -104,10 +104,15 @@ def coerce(tp: Any, value: Any, where: str, path: str, meta: ParamMeta | None = 
             raise ScenarioError(f"{where}: {path}: expected a list, got {value!r}")
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(coerce(args[0], v, where, f"{path}[{i}]", meta) for i, v in enumerate(value))
+            return tuple(
+                coerce(args[0], v, where, _item_path(path, i, v), meta) for i, v in enumerate(value)
+            )
         if len(value) != len(args):
             raise ScenarioError(f"{where}: {path}: expected {len(args)} items, got {value!r}")
-        return tuple(coerce(a, v, where, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+        return tuple(
+            coerce(a, v, where, f"{path}[{i}]")
+            for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
     return check_scalar(tp, value, where, path, meta)
 
 
@@ -126,9 +131,8 @@ def check_scalar(tp: Any, value: Any, where: str, path: str, meta: ParamMeta | N
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(f"{where}: {path}: expected a number, got {value!r}")
         value = float(value)
-    elif tp is str:
-        if not isinstance(value, str):
-            raise ScenarioError(f"{where}: {path}: expected a string, got {value!r}")
+    elif tp is str and not isinstance(value, str):
+        raise ScenarioError(f"{where}: {path}: expected a string, got {value!r}")
     if meta is not None:
         check_meta(value, where, path, meta)
     return value
@@ -145,3 +149,10 @@ def check_meta(value: Any, where: str, path: str, meta: ParamMeta) -> None:
             raise ScenarioError(f"{where}: {path}: {value!r} is below the minimum {meta.min:g}")
         if meta.max is not None and value > meta.max:
             raise ScenarioError(f"{where}: {path}: {value!r} is above the maximum {meta.max:g}")
+
+
+def _item_path(path: str, i: int, value: Any) -> str:
+    """`firms.Tesla` for a named record, `targets[2]` otherwise."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return f"{path}.{value['name']}"
+    return f"{path}[{i}]"

@@ -87,7 +87,16 @@ class Recorder:
 
     def events_table(self, events: list[Event]) -> pd.DataFrame:
         rows = [
-            (e.step, self.dates[e.step], str(e.kind), e.firm, e.other_firm, e.units, e.friction, e.text)
+            (
+                e.step,
+                self.dates[e.step],
+                str(e.kind),
+                e.firm,
+                e.other_firm,
+                e.units,
+                e.friction,
+                e.text,
+            )
             for e in events
         ]
         return pd.DataFrame(rows, columns=list(EVENT_COLUMNS)).astype(

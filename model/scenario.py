@@ -41,9 +41,18 @@ class Shock:
 class Supply:
     """Nvidia's weekly output available to the modelled buyers."""
 
-    initial_weekly: int = param(12_000, label="Weekly output at start", min=0, max=10_000_000, unit="units")
+    schedule: tuple[tuple[str, int], ...] = param(
+        (), label="Weekly output [[date, units], ...]",
+        help="linear between dated points; when empty, output ramps from initial_weekly by growth_weekly",
+    )  # fmt: skip
+    scale: float = param(1.0, label="Supply multiplier (tighter < 1 < looser)", min=0.0, max=10.0)
+    initial_weekly: int = param(
+        12_000, label="Weekly output at start", min=0, max=10_000_000, unit="units"
+    )
     growth_weekly: float = param(0.02, label="Supply growth per week", min=-0.2, max=0.2)
-    max_weekly: int = param(40_000, label="Weekly output ceiling", min=0, max=50_000_000, unit="units")
+    max_weekly: int = param(
+        40_000, label="Weekly output ceiling", min=0, max=50_000_000, unit="units"
+    )
     transit_weeks: int = param(4, label="Shipping delay", min=0, max=52, unit="weeks")
     shocks: tuple[Shock, ...] = param((), label="Supply shocks")
 
@@ -59,12 +68,21 @@ class Market:
         choices=("scenario", *ORDERING_CHOICES),
     )  # fmt: skip
     list_price_usd: float = param(30_000.0, label="List price", min=0.0, max=1e6, unit="USD")
-    cost_price_usd: float = param(12_000.0, label="Supplier's floor price", min=0.0, max=1e6, unit="USD")
-    scarcity_markup: float = param(0.5, label="Price markup per unit of excess demand", min=0.0, max=10.0)
+    cost_price_usd: float = param(
+        12_000.0, label="Supplier's floor price", min=0.0, max=1e6, unit="USD"
+    )
+    scarcity_markup: float = param(
+        0.5, label="Price markup per unit of excess demand", min=0.0, max=10.0
+    )
     max_markup: float = param(0.5, label="Largest markup over list price", min=0.0, max=10.0)
-    horizon_weeks: int = param(13, label="Ordering look-ahead", min=0, max=104, unit="weeks")
+    horizon_weeks: int = param(
+        26, label="Longest booking horizon", min=0, max=104, unit="weeks",
+        help="buyers book ahead by the quoted lead time, up to this many weeks",
+    )  # fmt: skip
     negotiation_rounds: int = param(20, label="Negotiation rounds", min=1, max=1000)
-    seller_concession: str = param("boulware", label="Supplier's concession", choices=CONCESSION_CHOICES)
+    seller_concession: str = param(
+        "boulware", label="Supplier's concession", choices=CONCESSION_CHOICES
+    )
     readiness_cap: bool = param(False, label="Never allocate above what a buyer can deploy")
 
 
@@ -76,13 +94,23 @@ class Supplier:
         "auto", label="Answer to redirect requests", choices=ANSWER_CHOICES,
         help="auto: accept while the donor trusts are high, swap when middling, refuse when low",
     )  # fmt: skip
-    swap_delay_weeks: int = param(8, label="Weeks before a swap is repaid", min=0, max=104, unit="weeks")
+    swap_delay_weeks: int = param(
+        8, label="Weeks before a swap is repaid", min=0, max=104, unit="weeks"
+    )
     swap_above_trust: float = param(0.5, label="Auto: lowest trust for a swap", min=0.0, max=1.0)
-    accept_above_trust: float = param(0.8, label="Auto: lowest trust for a plain accept", min=0.0, max=1.0)
+    accept_above_trust: float = param(
+        0.8, label="Auto: lowest trust for a plain accept", min=0.0, max=1.0
+    )
     trust_recovery: float = param(0.02, label="Trust recovered per week", min=0.0, max=1.0)
-    trust_discrepancy: float = param(0.02, label="Trust lost per unit of statement gap", min=0.0, max=10.0)
-    trust_cancel: float = param(0.5, label="Trust lost per share of orders cancelled", min=0.0, max=10.0)
-    trust_redirect: float = param(0.01, label="Trust lost per 1,000 units redirected", min=0.0, max=10.0)
+    trust_discrepancy: float = param(
+        0.02, label="Trust lost per unit of statement gap", min=0.0, max=10.0
+    )
+    trust_cancel: float = param(
+        0.5, label="Trust lost per share of orders cancelled", min=0.0, max=10.0
+    )
+    trust_redirect: float = param(
+        0.01, label="Trust lost per 1,000 units redirected", min=0.0, max=10.0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +120,13 @@ class Friction:
     redirect: float = param(1.0, label="Per 1,000 units redirected", min=0.0, max=1e3)
     reschedule: float = param(0.5, label="Per 1,000 units rescheduled", min=0.0, max=1e3)
     cancel: float = param(0.8, label="Per 1,000 units cancelled", min=0.0, max=1e3)
-    discrepancy: float = param(0.05, label="Per 1,000 units of statement gap, each week", min=0.0, max=1e3)
+    discrepancy: float = param(
+        0.05, label="Per 1,000 units of statement gap, each week", min=0.0, max=1e3
+    )
     refusal: float = param(2.0, label="Per refused request", min=0.0, max=1e3)
-    discrepancy_tolerance: float = param(0.15, label="Tolerated statement gap (share)", min=0.0, max=1.0)
+    discrepancy_tolerance: float = param(
+        0.15, label="Tolerated statement gap (share)", min=0.0, max=1.0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +138,13 @@ class Owner:
     policy: str = param("none", label="Owner's policy", choices=POLICY_CHOICES)
     priority: tuple[str, ...] = param((), label="Priority among the owner's firms (first = most)")
     weights: tuple[float, ...] = param((), label="Weights among the owner's firms", min=0.0)
-    max_share: float = param(0.5, label="Largest share of a firm's weekly units moved", min=0.0, max=1.0)
+    max_share: float = param(
+        0.5, label="Largest share of a firm's weekly units moved", min=0.0, max=1.0
+    )
     in_transit: bool = param(True, label="May redirect units already shipped")
-    review_weeks: int = param(4, label="Weeks between the owner's reviews", min=1, max=52, unit="weeks")
+    review_weeks: int = param(
+        4, label="Weeks between the owner's reviews", min=1, max=52, unit="weeks"
+    )
     min_units: int = param(1_000, label="Smallest redirect worth asking for", min=0, unit="units")
     start: str = param("", label="First date of intervention (empty: from the start)")
     end: str = param("", label="Last date of intervention (empty: to the end)")
@@ -121,16 +157,22 @@ class Firm:
     name: str = param(label="Firm")
     tier: int = param(1, label="Strategic tier (0 = most favoured)", min=0, max=9)
     installed: int = param(0, label="Installed at start", min=0, max=100_000_000, unit="units")
-    targets: tuple[tuple[str, int], ...] = param((), label="Target installed base [[date, units], ...]")
+    targets: tuple[tuple[str, int], ...] = param(
+        (), label="Target installed base [[date, units], ...]"
+    )
     slots: int = param(1_000_000, label="Data-centre slots at start", min=0, max=100_000_000)
     expansions: tuple[tuple[str, int], ...] = param((), label="Slots added [[date, units], ...]")
-    ready_shift_weeks: int = param(0, label="Data-centre ready date shift", min=-104, max=104, unit="weeks")
+    ready_shift_weeks: int = param(
+        0, label="Data-centre ready date shift", min=-104, max=104, unit="weeks"
+    )
     budget_usd: float = param(1e12, label="Budget per year", min=0.0, unit="USD")
     value_usd: float = param(1_000.0, label="Value per deployed GPU-week", min=0.0, unit="USD")
     max_price_usd: float = param(45_000.0, label="Highest unit price", min=0.0, unit="USD")
     patience: float = param(0.98, label="Patience (weekly discount factor)", min=0.0, max=1.0)
     ordering: str = param("truthful", label="Ordering strategy", choices=ORDERING_CHOICES)
-    inflation: float = param(1.5, label="Inflation factor (fixed) or ceiling (adaptive)", min=1.0, max=20.0)
+    inflation: float = param(
+        1.5, label="Inflation factor (fixed) or ceiling (adaptive)", min=1.0, max=20.0
+    )
     concession: str = param("linear", label="Concession strategy", choices=CONCESSION_CHOICES)
     statement: int = param(0, label="Publicly stated installed base (0: none)", min=0)
     statement_date: str = param("", label="Date the statement refers to")
@@ -182,16 +224,47 @@ SCENARIO_DIR = resources.files("model") / "scenarios"
 
 def scenario_names() -> list[str]:
     """Names of the built-in scenarios, sorted."""
-    return sorted(p.name.removesuffix(".toml") for p in SCENARIO_DIR.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in SCENARIO_DIR.iterdir() if p.name.endswith(".toml")
+    )
 
 
-def read_raw(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
-    """Read a built-in scenario by name, or a TOML file by path; returns (data, where)."""
+def read_raw(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    """Read a built-in scenario by name, or a TOML file by path; returns (data, where).
+
+    A file may start from another with `base = "baseline"`: its tables are merged over the base's
+    (firms matched by name, other lists replaced)."""
     text, where = _scenario_text(str(name_or_path))
     try:
-        return tomllib.loads(text), where
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
+    base = data.pop("base", None)
+    if base is None:
+        return data, where
+    if not isinstance(base, str) or base in _seen:
+        raise ScenarioError(f"{where}: base: {base!r} is not a scenario name (or it loops)")
+    base_data, _ = read_raw(base, (*_seen, base))
+    return merge(base_data, data), where
+
+
+def merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`top` over `base`: tables merged key by key, firms by name, other values replaced."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        elif key == "firms" and isinstance(value, list) and isinstance(out.get(key), list):
+            by_name = {f.get("name"): i for i, f in enumerate(out[key]) if isinstance(f, dict)}
+            for firm in value:
+                i = by_name.get(firm.get("name")) if isinstance(firm, dict) else None
+                if i is None:
+                    out[key].append(firm)
+                else:
+                    out[key][i] = merge(out[key][i], firm)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def _scenario_text(ref: str) -> tuple[str, str]:
@@ -257,9 +330,13 @@ def _child(node: Any, key: str, parts: list[str], i: int) -> Any:
                 return item
         if key.isdigit() and int(key) < len(node):
             return node[int(key)]
-        names = [str(item.get("name")) for item in node if isinstance(item, dict) and "name" in item]
+        names = [
+            str(item.get("name")) for item in node if isinstance(item, dict) and "name" in item
+        ]
         hint = f" (known: {', '.join(names)})" if names else ""
-        raise ScenarioError(f"override {'.'.join(parts)}: no item {key!r} in {where}{hint}")
+        raise ScenarioError(
+            f"override {'.'.join(parts)}: no item {key!r} in {'.'.join(parts[:i])}{hint}"
+        )
     raise ScenarioError(f"override {'.'.join(parts)}: {where} is not a table")
 
 
@@ -285,11 +362,15 @@ def validate_links(s: Scenario, where: str) -> None:
                 parse_date(date, where, f"firms.{f.name}.{key}[{j}]")
         if f.statement_date:
             parse_date(f.statement_date, where, f"firms.{f.name}.statement_date")
+    for j, (date, _units) in enumerate(s.supply.schedule):
+        parse_date(date, where, f"supply.schedule[{j}]")
     for j, shock in enumerate(s.supply.shocks):
         parse_date(shock.start, where, f"supply.shocks[{j}].start")
     _validate_owner(s, names, where)
     if s.long_tail.need_min > s.long_tail.need_max:
-        raise ScenarioError(f"{where}: long_tail.need_min: {s.long_tail.need_min} is above need_max")
+        raise ScenarioError(
+            f"{where}: long_tail.need_min: {s.long_tail.need_min} is above need_max"
+        )
 
 
 def _validate_owner(s: Scenario, names: list[str], where: str) -> None:
@@ -297,11 +378,17 @@ def _validate_owner(s: Scenario, names: list[str], where: str) -> None:
     for key in ("firms", "priority"):
         for n in getattr(o, key):
             if n not in names:
-                raise ScenarioError(f"{where}: owner.{key}: {n!r} is not a firm (firms: {', '.join(names)})")
+                raise ScenarioError(
+                    f"{where}: owner.{key}: {n!r} is not a firm (firms: {', '.join(names)})"
+                )
     if o.priority and sorted(o.priority) != sorted(o.firms):
-        raise ScenarioError(f"{where}: owner.priority: must list exactly the owner's firms {list(o.firms)}")
+        raise ScenarioError(
+            f"{where}: owner.priority: must list exactly the owner's firms {list(o.firms)}"
+        )
     if o.weights and len(o.weights) != len(o.firms):
-        raise ScenarioError(f"{where}: owner.weights: needs one weight per owner firm ({len(o.firms)})")
+        raise ScenarioError(
+            f"{where}: owner.weights: needs one weight per owner firm ({len(o.firms)})"
+        )
     for key in ("start", "end"):
         if getattr(o, key):
             parse_date(getattr(o, key), where, f"owner.{key}")

@@ -31,7 +31,7 @@ def collect_week(m: GpuMarket, w: Week) -> None:
     _record_model(m, w, friction, value, spend)
     m.recorder.record_firms(m.week, {
         "need": b.need, "ordered": b.ordered, "granted": w.granted, "allocated": w.units,
-        "redirected_in": w.moved_in, "redirected_out": w.moved_out, "delivered": w.delivered,
+        "redirected_in": w.moved_in, "redirected_shipped": w.shipped_net, "redirected_out": w.moved_out, "delivered": w.delivered,
         "deployed": w.deployed, "idle": b.idle, "installed": b.installed,
         "target": b.target_at(m.week), "slots": b.slots_at(m.week), "in_transit": b.in_transit,
         "backlog": b.backlog, "spend_usd": spend, "cancelled": b.cancelled, "owner_debt": m.owner.debt,

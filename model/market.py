@@ -43,6 +43,7 @@ class Week:
     prices: np.ndarray | None = None
     moved_in: np.ndarray | None = None
     moved_out: np.ndarray | None = None
+    shipped_net: np.ndarray | None = None  # net units received through redirects of shipped units
     refused: int = 0
     delivered: np.ndarray | None = None
     deployed: np.ndarray | None = None
@@ -132,6 +133,7 @@ class GpuMarket(mesa.Model):
         w.granted, w.units, w.prices = alloc.units, alloc.units.copy(), alloc.prices
         w.moved_in = np.zeros(b.n, dtype=np.int64)
         w.moved_out = np.zeros(b.n, dtype=np.int64)
+        w.shipped_net = np.zeros(b.n, dtype=np.int64)
 
     def context(self, price: float) -> MechanismContext:
         """What the mechanism may see this week."""
@@ -177,6 +179,8 @@ class GpuMarket(mesa.Model):
             w.units[r.receiver] += units
         else:
             units = self.supplier.take_in_transit(r.donor, r.receiver, r.units)
+            w.shipped_net[r.donor] -= units
+            w.shipped_net[r.receiver] += units
         w.moved_out[r.donor] += units
         w.moved_in[r.receiver] += units
         self.owner.account(r.donor, r.receiver, units)

@@ -130,7 +130,11 @@ def check_scalar(tp: Any, value: Any, where: str, path: str, meta: ParamMeta | N
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(f"{where}: {path}: expected a number, got {value!r}")
-        value = float(value)
+        if meta is not None:
+            check_meta(
+                value, where, path, meta
+            )  # before float(): messages show the value as written
+        return float(value)
     elif tp is str and not isinstance(value, str):
         raise ScenarioError(f"{where}: {path}: expected a string, got {value!r}")
     if meta is not None:

@@ -22,7 +22,7 @@ MODEL_COLUMNS = (
 FIRM_SUMS = (
     "need", "ordered", "granted", "allocated", "redirected_in", "redirected_out", "delivered",
     "deployed", "idle", "installed", "target", "slots", "in_transit", "backlog", "spend_usd",
-    "cancelled", "owner_debt", "owner_cost_usd", "value_usd",
+    "cancelled", "owner_debt", "owner_cost_usd", "value_usd", "redirected_shipped",
 )  # fmt: skip
 FIRM_MEANS = ("lead_time_weeks", "price_usd", "trust", "multiplier")
 FIRM_COLUMNS = FIRM_SUMS + FIRM_MEANS + ("fill_rate",)

@@ -1,0 +1,25 @@
+"""Shared fixtures: finished runs of the built-in scenarios, computed once per test session."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from model.market import GpuMarket
+
+
+@functools.cache
+def finished(scenario: str, seed: int | None = None, **overrides: object) -> GpuMarket:
+    """A finished run, cached: tests must not mutate it."""
+    return GpuMarket(scenario, seed=seed, overrides=dict(overrides) or None).run()
+
+
+@pytest.fixture(scope="session")
+def baseline() -> GpuMarket:
+    return finished("baseline")
+
+
+@pytest.fixture(scope="session")
+def no_redirect() -> GpuMarket:
+    return finished("no-redirect")

@@ -158,18 +158,19 @@ class GpuMarket(mesa.Model):
         view = self.owner_view(w)
         if view is None:
             return
-        pairs: dict[tuple[int, int, Answer], int] = {}
+        pairs: dict[tuple[int, int, Answer], list[int]] = {}  # -> [units, of which shipped]
         for request in self.owner.reprioritize(self.week, view):
             answer = self.supplier.answer(request)
             moved = 0 if answer is Answer.REFUSE else self.move(w, request)
-            key = (request.donor, request.receiver, answer)
-            pairs[key] = pairs.get(key, 0) + (request.units if answer is Answer.REFUSE else moved)
+            tally = pairs.setdefault((request.donor, request.receiver, answer), [0, 0])
+            tally[0] += request.units if answer is Answer.REFUSE else moved
+            tally[1] += moved if request.source is RedirectSource.IN_TRANSIT else 0
             if answer is Answer.SWAP and moved:
                 due = self.week + self.config.supplier.swap_delay_weeks
                 self.swap_debts.append([request.donor, request.receiver, moved, due])
-        for (donor, receiver, answer), units in pairs.items():
+        for (donor, receiver, answer), (units, shipped) in pairs.items():
             if units > 0:
-                self.record_redirect(w, donor, receiver, answer, units)
+                self.record_redirect(w, donor, receiver, answer, units, shipped)
 
     def move(self, w: Week, r: RedirectRequest) -> int:
         """Carry out an accepted request; returns the units actually moved."""
@@ -187,7 +188,7 @@ class GpuMarket(mesa.Model):
         return units
 
     def record_redirect(
-        self, w: Week, donor: int, receiver: int, answer: Answer, units: int
+        self, w: Week, donor: int, receiver: int, answer: Answer, units: int, shipped: int
     ) -> None:
         names = self.buyers.traits.names
         d, r, who = names[donor], names[receiver], self.owner.name
@@ -202,7 +203,8 @@ class GpuMarket(mesa.Model):
             return
         kind = EventKind.SWAP if answer is Answer.SWAP else EventKind.REDIRECT
         swap = f"; {r}'s later units go back to {d}" if kind is EventKind.SWAP else ""
-        text = f"{who} redirected {units:,} GPUs from {d} to {r}{swap}"
+        road = f" ({shipped:,} already shipped)" if shipped else ""
+        text = f"{who} redirected {units:,} GPUs{road} from {d} to {r}{swap}"
         ledger.record(
             Event(self.week, kind, d, r, units, ledger.cost("redirect", units), text), "redirect"
         )

@@ -25,6 +25,11 @@ FIRM_SUMS = (
     "cancelled", "owner_debt", "owner_cost_usd", "value_usd", "redirected_shipped",
 )  # fmt: skip
 FIRM_MEANS = ("lead_time_weeks", "price_usd", "trust", "multiplier")
+MODEL_INTS = {
+    "capacity", "available", "allocated", "shipped", "delivered", "stock", "ordered", "need",
+    "backlog", "redirected_units", "refused_requests", "cancelled", "idle_total", "installed_total",
+}  # fmt: skip
+FIRM_FLOATS = {"spend_usd", "owner_cost_usd", "value_usd"}
 FIRM_COLUMNS = FIRM_SUMS + FIRM_MEANS + ("fill_rate",)
 EVENT_COLUMNS = ("step", "date", "kind", "firm", "other_firm", "units", "friction", "text")
 
@@ -68,7 +73,8 @@ class Recorder:
             s = self.steps
             df = pd.DataFrame({"step": np.arange(s), "date": self.dates[:s]})
             for key in MODEL_COLUMNS:
-                df[key] = self.model[key][:s]
+                values = self.model[key][:s]
+                df[key] = values.astype(np.int64) if key in MODEL_INTS else values
             self._cache["model"] = df
         return self._cache["model"]
 
@@ -81,7 +87,9 @@ class Recorder:
                 "owner": np.tile(np.asarray(self.owners, dtype=object), s),
             })  # fmt: skip
             for key in FIRM_COLUMNS:
-                df[key] = self.firms[key][:s].reshape(-1)
+                values = self.firms[key][:s].reshape(-1)
+                whole = key in FIRM_SUMS and key not in FIRM_FLOATS
+                df[key] = values.astype(np.int64) if whole else values
             self._cache["firms"] = df
         return self._cache["firms"]
 

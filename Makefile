@@ -10,7 +10,7 @@ export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 app: $(VENV)/.installed assets
 	$(VENV)/bin/solara run server/app.py --host $(HOST) --port $(PORT) --no-open
 
-test: $(VENV)/.installed assets
+test: $(VENV)/.installed assets browser
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed

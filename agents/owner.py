@@ -10,8 +10,8 @@ import numpy as np
 
 from agents.policies import OwnerView, owner_policy
 from model.calendar import week_of
+from model.config import Scenario
 from model.records import RedirectRequest, RedirectSource
-from model.scenario import Scenario
 
 
 class Owner(mesa.Agent):

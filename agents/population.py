@@ -8,8 +8,8 @@ import numpy as np
 
 from agents.buyer import STRATEGY_NAMES, Buyers, BuyerTraits
 from model.calendar import week_of
-from model.scenario import CONCESSION_EXPONENT as CONCESSION
-from model.scenario import Firm, Scenario
+from model.config import CONCESSION_EXPONENT as CONCESSION
+from model.config import Firm, Scenario
 
 PALETTE = (
     "#e31937", "#1d9bf0", "#7b2cbf", "#00a4ef", "#0866ff", "#34a853", "#ff9900", "#c74634",

@@ -11,9 +11,9 @@ import numpy as np
 
 from model import mechanisms
 from model.calendar import week_of
+from model.config import Scenario
 from model.friction import FrictionLedger
 from model.records import Allocation, Answer, MechanismContext, RedirectRequest
-from model.scenario import Scenario
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from model.config import Friction
 from model.records import Event, FrictionWeek
-from model.scenario import Friction
 
 COMPONENTS = ("redirect", "reschedule", "cancel", "discrepancy", "refusal")
 

@@ -19,6 +19,7 @@ from agents.population import LONG_TAIL_OWNER, build_buyers
 from agents.supplier import Supplier
 from model.calendar import date_labels, week_start
 from model.collect import collect_week
+from model.config import CONCESSION_EXPONENT as CONCESSION
 from model.recorder import Recorder
 from model.records import (
     Answer,
@@ -28,7 +29,6 @@ from model.records import (
     RedirectRequest,
     RedirectSource,
 )
-from model.scenario import CONCESSION_EXPONENT as CONCESSION
 from model.scenario import Scenario, load_scenario
 
 

@@ -1,0 +1,210 @@
+"""The typed scenario: frozen dataclasses whose fields are the project's parameters.
+
+Each field carries its label, range and help (`model.params.param`); the loader (`model.scenario`)
+turns TOML into these objects, and the CLI, the app and the sweeps read the same definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.params import param
+
+MECHANISM_CHOICES = (
+    "proportional", "uniform", "linear", "turn_and_earn", "priority", "auction", "negotiation",
+)  # fmt: skip
+ORDERING_CHOICES = ("truthful", "fixed", "adaptive", "cancel")
+CONCESSION_CHOICES = ("boulware", "linear", "conceder")
+CONCESSION_EXPONENT = {"boulware": 4.0, "linear": 1.0, "conceder": 0.25}  # aspiration 1 - t**p
+POLICY_CHOICES = ("none", "priority", "weights", "readiness", "value")
+ANSWER_CHOICES = ("accept", "swap", "refuse", "auto")
+
+
+@dataclass(frozen=True, slots=True)
+class Shock:
+    """A temporary cut in production (e.g. a CoWoS packaging outage)."""
+
+    start: str = param(label="Shock start date", help="YYYY-MM-DD")
+    weeks: int = param(4, label="Shock length", min=1, max=104, unit="weeks")
+    factor: float = param(0.5, label="Output during the shock", min=0.0, max=1.0)
+    label: str = param("supply shock", label="What happened")
+
+
+@dataclass(frozen=True, slots=True)
+class Supply:
+    """Nvidia's weekly output available to the modelled buyers."""
+
+    schedule: tuple[tuple[str, int], ...] = param(
+        (), label="Weekly output [[date, units], ...]",
+        help="linear between dated points; when empty, output ramps from initial_weekly by growth_weekly",
+    )  # fmt: skip
+    scale: float = param(1.0, label="Supply multiplier (tighter < 1 < looser)", min=0.0, max=10.0)
+    initial_weekly: int = param(
+        12_000, label="Weekly output at start", min=0, max=10_000_000, unit="units"
+    )
+    growth_weekly: float = param(0.02, label="Supply growth per week", min=-0.2, max=0.2)
+    max_weekly: int = param(
+        40_000, label="Weekly output ceiling", min=0, max=50_000_000, unit="units"
+    )
+    transit_weeks: int = param(4, label="Shipping delay", min=0, max=52, unit="weeks")
+    shocks: tuple[Shock, ...] = param((), label="Supply shocks")
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """How supply is allocated and priced, and how buyers order."""
+
+    mechanism: str = param("proportional", label="Allocation mechanism", choices=MECHANISM_CHOICES)
+    ordering: str = param(
+        "scenario", label="Buyers' ordering strategy",
+        help="'scenario' keeps each firm's own strategy; a name applies it to every buyer",
+        choices=("scenario", *ORDERING_CHOICES),
+    )  # fmt: skip
+    list_price_usd: float = param(30_000.0, label="List price", min=0.0, max=1e6, unit="USD")
+    cost_price_usd: float = param(
+        12_000.0, label="Supplier's floor price", min=0.0, max=1e6, unit="USD"
+    )
+    scarcity_markup: float = param(
+        0.5, label="Price markup per unit of excess demand", min=0.0, max=10.0
+    )
+    max_markup: float = param(0.5, label="Largest markup over list price", min=0.0, max=10.0)
+    horizon_weeks: int = param(
+        26, label="Longest booking horizon", min=0, max=104, unit="weeks",
+        help="buyers book ahead by the quoted lead time, up to this many weeks",
+    )  # fmt: skip
+    negotiation_rounds: int = param(20, label="Negotiation rounds", min=1, max=1000)
+    seller_concession: str = param(
+        "boulware", label="Supplier's concession", choices=CONCESSION_CHOICES
+    )
+    readiness_cap: bool = param(False, label="Never allocate above what a buyer can deploy")
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """The supplier's answers to redirects and how fast it forgives."""
+
+    redirect_answer: str = param(
+        "auto", label="Answer to redirect requests", choices=ANSWER_CHOICES,
+        help="auto: accept while the donor trusts are high, swap when middling, refuse when low",
+    )  # fmt: skip
+    swap_delay_weeks: int = param(
+        8, label="Weeks before a swap is repaid", min=0, max=104, unit="weeks"
+    )
+    swap_above_trust: float = param(0.5, label="Auto: lowest trust for a swap", min=0.0, max=1.0)
+    accept_above_trust: float = param(
+        0.8, label="Auto: lowest trust for a plain accept", min=0.0, max=1.0
+    )
+    trust_recovery: float = param(0.02, label="Trust recovered per week", min=0.0, max=1.0)
+    trust_discrepancy: float = param(
+        0.02, label="Trust lost per unit of statement gap", min=0.0, max=10.0
+    )
+    trust_cancel: float = param(
+        0.5, label="Trust lost per share of orders cancelled", min=0.0, max=10.0
+    )
+    trust_redirect: float = param(
+        0.01, label="Trust lost per 1,000 units redirected", min=0.0, max=10.0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Friction:
+    """Weights of the friction index, in points per 1,000 units (refusal: per request)."""
+
+    redirect: float = param(1.0, label="Per 1,000 units redirected", min=0.0, max=1e3)
+    reschedule: float = param(0.5, label="Per 1,000 units rescheduled", min=0.0, max=1e3)
+    cancel: float = param(0.8, label="Per 1,000 units cancelled", min=0.0, max=1e3)
+    discrepancy: float = param(
+        0.05, label="Per 1,000 units of statement gap, each week", min=0.0, max=1e3
+    )
+    refusal: float = param(2.0, label="Per refused request", min=0.0, max=1e3)
+    discrepancy_tolerance: float = param(
+        0.15, label="Tolerated statement gap (share)", min=0.0, max=1.0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A controller of several firms (Musk: Tesla, X, xAI) and its reprioritization policy."""
+
+    name: str = param("Musk", label="Owner")
+    firms: tuple[str, ...] = param((), label="Firms the owner controls")
+    policy: str = param("none", label="Owner's policy", choices=POLICY_CHOICES)
+    priority: tuple[str, ...] = param((), label="Priority among the owner's firms (first = most)")
+    weights: tuple[float, ...] = param((), label="Weights among the owner's firms", min=0.0)
+    max_share: float = param(
+        0.5, label="Largest share of a firm's weekly units moved", min=0.0, max=1.0
+    )
+    in_transit: bool = param(True, label="May redirect units already shipped")
+    review_weeks: int = param(
+        4, label="Weeks between the owner's reviews", min=1, max=52, unit="weeks"
+    )
+    min_units: int = param(1_000, label="Smallest redirect worth asking for", min=0, unit="units")
+    start: str = param("", label="First date of intervention (empty: from the start)")
+    end: str = param("", label="Last date of intervention (empty: to the end)")
+
+
+@dataclass(frozen=True, slots=True)
+class Firm:
+    """A buyer: its target installed base, data centre, budget, value and strategies."""
+
+    name: str = param(label="Firm")
+    tier: int = param(1, label="Strategic tier (0 = most favoured)", min=0, max=9)
+    installed: int = param(0, label="Installed at start", min=0, max=100_000_000, unit="units")
+    targets: tuple[tuple[str, int], ...] = param(
+        (), label="Target installed base [[date, units], ...]"
+    )
+    slots: int = param(1_000_000, label="Data-centre slots at start", min=0, max=100_000_000)
+    expansions: tuple[tuple[str, int], ...] = param((), label="Slots added [[date, units], ...]")
+    ready_shift_weeks: int = param(
+        0, label="Data-centre ready date shift", min=-104, max=104, unit="weeks"
+    )
+    budget_usd: float = param(1e12, label="Budget per year", min=0.0, unit="USD")
+    value_usd: float = param(1_000.0, label="Value per deployed GPU-week", min=0.0, unit="USD")
+    max_price_usd: float = param(45_000.0, label="Highest unit price", min=0.0, unit="USD")
+    patience: float = param(0.98, label="Patience (weekly discount factor)", min=0.0, max=1.0)
+    ordering: str = param("truthful", label="Ordering strategy", choices=ORDERING_CHOICES)
+    inflation: float = param(
+        1.5, label="Inflation factor (fixed) or ceiling (adaptive)", min=1.0, max=20.0
+    )
+    concession: str = param("linear", label="Concession strategy", choices=CONCESSION_CHOICES)
+    statement: int = param(0, label="Publicly stated installed base (0: none)", min=0)
+    statement_date: str = param("", label="Date the statement refers to")
+    color: str = param("", label="Display colour (#rrggbb)")
+    source: str = param("", label="Where the numbers come from")
+
+
+@dataclass(frozen=True, slots=True)
+class LongTail:
+    """A generated long tail of smaller buyers (drawn from the model's generator)."""
+
+    count: int = param(0, label="Number of small buyers", min=0, max=100_000)
+    need_min: int = param(200, label="Smallest two-year need", min=0, unit="units")
+    need_max: int = param(5_000, label="Largest two-year need", min=0, unit="units")
+    ordering: str = param("adaptive", label="Their ordering strategy", choices=ORDERING_CHOICES)
+    inflation: float = param(2.0, label="Their inflation factor or ceiling", min=1.0, max=20.0)
+    tier: int = param(2, label="Their tier", min=0, max=9)
+    value_usd: float = param(600.0, label="Their value per GPU-week", min=0.0, unit="USD")
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A complete, validated set of inputs for one run."""
+
+    name: str = param("custom", label="Scenario")
+    description: str = param("", label="Description")
+    start_date: str = param("2023-10-02", label="First week (YYYY-MM-DD)")
+    weeks: int = param(104, label="Weeks to simulate", min=1, max=1040)
+    seed: int = param(42, label="Seed", min=0, max=2**63 - 1)
+    supply: Supply = param(Supply(), label="Supply")
+    market: Market = param(Market(), label="Market")
+    supplier: Supplier = param(Supplier(), label="Supplier")
+    friction: Friction = param(Friction(), label="Friction")
+    owner: Owner = param(Owner(), label="Owner")
+    firms: tuple[Firm, ...] = param((), label="Firms")
+    long_tail: LongTail = param(LongTail(), label="Long tail")
+
+    def firm(self, name: str) -> Firm:
+        for f in self.firms:
+            if f.name == name:
+                return f
+        raise KeyError(name)

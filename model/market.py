@@ -14,7 +14,6 @@ import pandas as pd
 
 from agents.buyer import BuyerFirm, Buyers
 from agents.owner import Owner
-from agents.policies import OwnerView
 from agents.population import LONG_TAIL_OWNER, build_buyers
 from agents.supplier import Supplier
 from model.calendar import date_labels, week_start
@@ -22,13 +21,11 @@ from model.collect import collect_week
 from model.config import CONCESSION_EXPONENT as CONCESSION
 from model.recorder import Recorder
 from model.records import (
-    Answer,
     Event,
     EventKind,
     MechanismContext,
-    RedirectRequest,
-    RedirectSource,
 )
+from model.reprioritize import SwapDebt, reprioritize
 from model.scenario import Scenario, load_scenario
 
 
@@ -71,9 +68,7 @@ class GpuMarket(mesa.Model):
         self.supplier = Supplier(self, config, self.buyers.n)
         self.owner = Owner(self, config, names)
         self.firms = [BuyerFirm(self, self.buyers, i) for i in range(self.buyers.n)]
-        self.swap_debts: list[
-            list[int]
-        ] = []  # [creditor, debtor, units still owed, first week due]
+        self.swap_debts: list[SwapDebt] = []
         self.cost_to_owner_firms = np.zeros(self.buyers.n)
         named = sum(1 for o in self.buyers.traits.owners if o != LONG_TAIL_OWNER)
         self.recorder = Recorder(self.weeks, named, self.buyers.n - named, list(names),
@@ -153,100 +148,7 @@ class GpuMarket(mesa.Model):
         )  # fmt: skip
 
     def reprioritize(self, w: Week) -> None:
-        """Swap repayments first, then the owner's requests and the supplier's answers."""
-        self.repay_swaps(w)
-        view = self.owner_view(w)
-        if view is None:
-            return
-        pairs: dict[tuple[int, int, Answer], list[int]] = {}  # -> [units, of which shipped]
-        for request in self.owner.reprioritize(self.week, view):
-            answer = self.supplier.answer(request)
-            moved = 0 if answer is Answer.REFUSE else self.move(w, request)
-            tally = pairs.setdefault((request.donor, request.receiver, answer), [0, 0])
-            tally[0] += request.units if answer is Answer.REFUSE else moved
-            tally[1] += moved if request.source is RedirectSource.IN_TRANSIT else 0
-            if answer is Answer.SWAP and moved:
-                due = self.week + self.config.supplier.swap_delay_weeks
-                self.swap_debts.append([request.donor, request.receiver, moved, due])
-        for (donor, receiver, answer), (units, shipped) in pairs.items():
-            if units > 0:
-                self.record_redirect(w, donor, receiver, answer, units, shipped)
-
-    def move(self, w: Week, r: RedirectRequest) -> int:
-        """Carry out an accepted request; returns the units actually moved."""
-        if r.source is RedirectSource.ALLOCATED:
-            units = int(min(r.units, w.units[r.donor]))
-            w.units[r.donor] -= units
-            w.units[r.receiver] += units
-        else:
-            units = self.supplier.take_in_transit(r.donor, r.receiver, r.units)
-            w.shipped_net[r.donor] -= units
-            w.shipped_net[r.receiver] += units
-        w.moved_out[r.donor] += units
-        w.moved_in[r.receiver] += units
-        self.owner.account(r.donor, r.receiver, units)
-        return units
-
-    def record_redirect(
-        self, w: Week, donor: int, receiver: int, answer: Answer, units: int, shipped: int
-    ) -> None:
-        names = self.buyers.traits.names
-        d, r, who = names[donor], names[receiver], self.owner.name
-        ledger = self.supplier.ledger
-        if answer is Answer.REFUSE:
-            w.refused += 1
-            text = f"Nvidia refused {who}'s request to redirect {units:,} GPUs from {d} to {r}"
-            ledger.record(
-                Event(self.week, EventKind.REFUSAL, d, r, units, ledger.cost("refusal", 1), text),
-                "refusal",
-            )
-            return
-        kind = EventKind.SWAP if answer is Answer.SWAP else EventKind.REDIRECT
-        swap = f"; {r}'s later units go back to {d}" if kind is EventKind.SWAP else ""
-        road = f" ({shipped:,} already shipped)" if shipped else ""
-        text = f"{who} redirected {units:,} GPUs{road} from {d} to {r}{swap}"
-        ledger.record(
-            Event(self.week, kind, d, r, units, ledger.cost("redirect", units), text), "redirect"
-        )
-
-    def repay_swaps(self, w: Week) -> None:
-        """Swaps are repaid from the debtor's later allocations (as X's Jan/Jun 2024 orders were)."""
-        names, ledger = self.buyers.traits.names, self.supplier.ledger
-        for debt in self.swap_debts:
-            creditor, debtor, owed, due = debt
-            if self.week < due:
-                continue
-            wanted = max(0, int(self.buyers.need[creditor] - w.units[creditor]))
-            if wanted == 0:  # the creditor no longer needs the units: the swap lapses
-                debt[2] = 0
-                continue
-            units = int(min(owed, w.units[debtor], wanted))
-            if units <= 0:
-                continue
-            w.units[debtor] -= units
-            w.units[creditor] += units
-            w.moved_out[debtor] += units
-            w.moved_in[creditor] += units
-            self.owner.account(debtor, creditor, units)
-            debt[2] -= units
-            text = f"Swap repaid: {units:,} of {names[debtor]}'s units rescheduled to {names[creditor]}"
-            ledger.record(Event(self.week, EventKind.SWAP_REPAY, names[debtor], names[creditor], units,
-                                ledger.cost("reschedule", units), text), "reschedule")  # fmt: skip
-        self.swap_debts = [d for d in self.swap_debts if d[2] > 0]
-
-    def owner_view(self, w: Week) -> OwnerView | None:
-        o, b = self.owner, self.buyers
-        if not o.active(self.week):
-            return None
-        idx = o.firms
-        transit = b.in_transit[idx] if o.config.in_transit else np.zeros(len(idx), dtype=np.int64)
-        soon = b.slots_at(self.week + self.config.supply.transit_weeks)[idx]
-        coming = b.installed[idx] + b.idle[idx] + b.in_transit[idx] + w.units[idx]
-        return OwnerView(
-            allocated=w.units[idx].copy(), in_transit=transit,
-            shortfall=np.maximum(0, b.need[idx] - w.units[idx]), free_soon=soon - coming,
-            value=b.traits.value[idx], rank=o.rank, weights=o.weights, max_share=o.config.max_share,
-        )  # fmt: skip
+        reprioritize(self, w)
 
     def ship(self, w: Week) -> None:
         self.buyers.book(w.units, w.prices)

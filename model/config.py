@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.concession import CONCESSION
 from model.params import param
 
 MECHANISM_CHOICES = (
     "proportional", "uniform", "linear", "turn_and_earn", "priority", "auction", "negotiation",
 )  # fmt: skip
 ORDERING_CHOICES = ("truthful", "fixed", "adaptive", "cancel")
-CONCESSION_CHOICES = ("boulware", "linear", "conceder")
-CONCESSION_EXPONENT = {"boulware": 4.0, "linear": 1.0, "conceder": 0.25}  # aspiration 1 - t**p
+CONCESSION_CHOICES = tuple(CONCESSION)
+CONCESSION_EXPONENT = CONCESSION  # aspiration 1 - t**p: the exponent p of each strategy
 POLICY_CHOICES = ("none", "priority", "weights", "readiness", "value")
 ANSWER_CHOICES = ("accept", "swap", "refuse", "auto")
 

@@ -35,7 +35,8 @@ def collect_week(m: GpuMarket, w: Week) -> None:
         "deployed": w.deployed, "idle": b.idle, "installed": b.installed,
         "target": b.target_at(m.week), "slots": b.slots_at(m.week), "in_transit": b.in_transit,
         "backlog": b.backlog, "spend_usd": spend, "cancelled": b.cancelled, "owner_debt": m.owner.debt,
-        "owner_cost_usd": m.cost_to_owner_firms, "value_usd": value,
+        "owner_cost_usd": m.cost_to_owner_firms,
+        "owner_delay_weeks": np.where(b.need > 0, debt / np.maximum(s.rate, 1.0), 0.0), "value_usd": value,
         "lead_time_weeks": m.lead_time, "price_usd": np.where(w.units > 0, w.prices, w.price),
         "trust": s.trust, "multiplier": b.multiplier,
     })  # fmt: skip

@@ -24,7 +24,7 @@ FIRM_SUMS = (
     "deployed", "idle", "installed", "target", "slots", "in_transit", "backlog", "spend_usd",
     "cancelled", "owner_debt", "owner_cost_usd", "value_usd", "redirected_shipped",
 )  # fmt: skip
-FIRM_MEANS = ("lead_time_weeks", "price_usd", "trust", "multiplier")
+FIRM_MEANS = ("lead_time_weeks", "price_usd", "trust", "multiplier", "owner_delay_weeks")
 MODEL_INTS = {
     "capacity", "available", "allocated", "shipped", "delivered", "stock", "ordered", "need",
     "backlog", "redirected_units", "refused_requests", "cancelled", "idle_total", "installed_total",

@@ -1,0 +1,89 @@
+"""The browser app: `solara run server/app.py` (or `make app`); in Jupyter, display `Page()`.
+
+Each session (browser tab or notebook cell) gets its own `GpuMarket`; controls are derived from the
+model's parameter definitions; every view reads the model's three tables and redraws in place.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault(
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False"
+)  # before solara reads its settings
+
+import time
+from collections.abc import Callable
+
+import solara
+import solara.lab
+import solara.server.settings
+
+from server.components.allocations import AllocationsView
+from server.components.compare import CompareView
+from server.components.controls import Controls
+from server.components.downloads import Downloads
+from server.components.events import EventLog
+from server.components.fairness import FairnessView
+from server.components.flow import FlowView
+from server.components.friction import FrictionView
+from server.components.headline import Headline
+from server.components.lessons import LessonPanel, LessonPicker
+from server.components.negotiation import NegotiationView
+from server.components.supply import SupplyView
+from server.session import RunSpec, Session, use_session
+
+solara.server.settings.telemetry.mixpanel_enable = False  # `solara run` read the env before us
+PLAY_DELAY_S = (
+    0.05  # pause between weeks while playing, so the browser keeps up and clicks get through
+)
+VIEWS: dict[str, tuple[str, Callable[[Session], object]]] = {
+    "allocations": ("Allocations", lambda s: AllocationsView(s.market.value)),
+    "supply": ("Idle, backlog, price", lambda s: SupplyView(s.market.value)),
+    "friction": ("Friction", lambda s: FrictionView(s.market.value)),
+    "fairness": ("Fairness", lambda s: FairnessView(s.market.value)),
+    "flows": ("Flows", lambda s: FlowView(s.market.value)),
+    "events": ("Events", lambda s: EventLog(s.market.value)),
+    "negotiation": ("Negotiation", lambda s: NegotiationView(s.market.value)),
+    "compare": ("Compare", CompareView),
+}
+
+
+def use_play(session: Session) -> None:
+    """While Play is on, step a week at a time in a background task; Pause ends the loop."""
+
+    def loop() -> None:
+        while session.playing.value and session.market.value.running:
+            session.step(1)
+            time.sleep(PLAY_DELAY_S)
+        if session.playing.value:
+            session.playing.set(False)
+
+    solara.lab.use_task(loop, dependencies=[session.playing.value], prefer_threaded=True)
+
+
+@solara.component
+def Page(initial: RunSpec | None = None) -> None:
+    """The whole app for one session: controls left, views centre, the lesson (if any) right."""
+    session = use_session(initial)
+    use_play(session)
+    solara.Title("GPU allocation: who gets the chips")
+    keys = list(VIEWS)
+    lesson_on = session.lesson.value is not None
+    with solara.Columns([3, 9, 4] if lesson_on else [3, 13], style={"padding": "8px 16px"}):
+        with solara.Column(style={"gap": "6px"}):
+            solara.Text("GPU allocation", style={"font-size": "22px", "font-weight": "600"})
+            Controls(session).key(f"controls-{id(session.market.value)}")
+            LessonPicker(session, keys)
+            Downloads(session)
+        with solara.Column():
+            Headline(session.market.value)
+            with solara.v.Tabs(
+                v_model=session.tab.value, on_v_model=session.tab.set, show_arrows=True
+            ):
+                for key in keys:
+                    solara.v.Tab(children=[VIEWS[key][0]])
+            VIEWS[keys[session.tab.value]][1](session)
+        if lesson_on:
+            with solara.Column(classes=["lesson-panel"]):
+                LessonPanel(session)

@@ -1,0 +1,60 @@
+"""Allocations per firm over time (stacked) and each firm's installed base against its target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from model.market import GpuMarket
+from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
+from server.components.echart import EChart
+
+
+def allocations_option(m: GpuMarket) -> dict[str, Any]:
+    """Units each firm received this week after redirects, stacked: who got the scarce supply."""
+    alloc, colors = wide(m, "allocated"), firm_colors(m)
+    series = [
+        {"name": f, "type": "line", "stack": "units", "areaStyle": {}, "symbol": "none",
+         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(alloc[f], 0)}
+        for f in alloc.columns
+    ]  # fmt: skip
+    return time_option(m, series, "GPUs / week")
+
+
+def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, Any]:
+    """Installed base (solid) and target (dashed) per firm: who is short of plan, and how long."""
+    inst, target, colors = wide(m, "installed"), wide(m, "target"), firm_colors(m)
+    series = []
+    for f in firms or list(inst.columns):
+        series.append({"name": f, "type": "line", "symbol": "none", "color": colors[f],
+                       "data": clean(inst[f], 0)})  # fmt: skip
+        series.append({"name": f, "type": "line", "symbol": "none", "color": colors[f],
+                       "lineStyle": {"type": "dashed", "width": 1}, "data": clean(target[f], 0),
+                       "tooltip": {"show": False}})  # fmt: skip
+    return time_option(m, series, "GPUs installed", title={"text": "solid: installed · dashed: target",
+                       "right": 8, "top": 28, "textStyle": {"fontSize": 11, "fontWeight": "normal"}})  # fmt: skip
+
+
+@solara.component
+def AllocationsChart(m: GpuMarket) -> None:
+    """Stacked weekly allocations; redraws in place on each step."""
+    update_counter.get()
+    EChart(allocations_option(m), name="allocations", stamp=m.week, layout=layout_key(m))
+
+
+@solara.component
+def InstalledChart(m: GpuMarket) -> None:
+    """Installed base against target per firm."""
+    update_counter.get()
+    EChart(installed_option(m), name="installed", stamp=m.week, layout=layout_key(m))
+
+
+@solara.component
+def AllocationsView(m: GpuMarket) -> None:
+    """The first tab: where this week's chips went, and who is behind plan."""
+    heading("Allocations per firm (after the owner's redirects)")
+    AllocationsChart(m)
+    heading("Installed base against target")
+    InstalledChart(m)

@@ -1,0 +1,54 @@
+"""The event log in plain words: '2023-12-18: Musk redirected 12,000 GPUs from Tesla to X; friction +12.0'."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import solara
+from mesa.visualization.utils import update_counter
+
+from model.market import GpuMarket
+from server.components.common import heading
+
+FILTERS = {
+    "all events": None,
+    "redirects and swaps": ("redirect", "swap", "swap_repay"),
+    "refusals": ("refusal",),
+    "cancellations": ("cancellation",),
+    "statements vs bookings": ("discrepancy",),
+    "shocks and expansions": ("shock", "expansion"),
+}
+SHOWN = 200
+
+
+def event_lines(events: pd.DataFrame, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Newest first; friction is added when the event cost any."""
+    if kinds is not None:
+        events = events[events.kind.isin(kinds)]
+    lines = []
+    for row in events.iloc[::-1].itertuples(index=False):
+        cost = f"; friction +{row.friction:,.1f}" if row.friction > 0 else ""
+        lines.append(f"{row.date}: {row.text}{cost}")
+    return lines
+
+
+@solara.component
+def EventLog(m: GpuMarket) -> None:
+    """The newest events of the run, filterable by kind."""
+    update_counter.get()
+    choice, set_choice = solara.use_state("all events")
+    heading("What happened, newest first")
+    solara.Select(label="Show", values=list(FILTERS), value=choice, on_value=set_choice)
+    lines = event_lines(m.events_table(), FILTERS[choice])
+    if not lines:
+        solara.Text("No events yet: step the model.")
+        return
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:SHOWN])
+    more = (
+        f"<p>... and {len(lines) - SHOWN} earlier events (download events.csv).</p>"
+        if len(lines) > SHOWN
+        else ""
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=f'<ul class="event-log">{items}</ul>{more}',
+                style="max-height: 640px; overflow-y: auto; font-size: 14px;")  # fmt: skip

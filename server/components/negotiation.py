@@ -1,0 +1,152 @@
+"""One buyer's price negotiation with Nvidia this week: both sides' offers and aspiration curves.
+
+It replays the market's own engine (`model.negotiation`) for one buyer with that buyer's traits and
+this week's list price, seller first as in the `negotiation` mechanism. Patience and concession can
+be varied here without touching the run, to show how bargaining power moves the price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import solara
+from mesa.visualization.utils import update_counter
+
+from model.market import GpuMarket
+from model.negotiation import NegotiationResult, Party, negotiate, price_parties
+from model.params import walk
+from model.records import MechanismContext
+from model.scenario import CONCESSION_CHOICES, CONCESSION_EXPONENT, Firm
+from server.components.common import clean, heading
+from server.components.echart import EChart
+
+PATIENCE = next(p.meta for p in walk(Firm(name="_")) if p.path == "patience")
+PATIENCE_FLOOR = 0.5  # below this the buyer concedes almost everything in round two: nothing to see
+
+
+@dataclass(frozen=True)
+class Bargain:
+    """A replayed negotiation and the price scale it ran on."""
+
+    result: NegotiationResult
+    buyer: str
+    cost: float
+    top: float  # seller's best price
+    ceiling: float  # buyer's highest price
+    rounds: int
+
+
+def _row(party: Party) -> Party:
+    """The first negotiation of a batch-shaped party, as the scalar engine wants it."""
+    first = lambda x: float(np.ravel(x)[0])  # noqa: E731
+    return Party(party.name, np.asarray(party.utilities)[0], first(party.exponent),
+                 first(party.reserved), first(party.patience))  # fmt: skip
+
+
+def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargain:
+    """Run Nvidia vs `firm` at this week's list price with the given buyer strategy."""
+    t, mk = m.buyers.traits, m.config.market
+    i = t.names.index(firm)
+    table = m.model_table()
+    price = float(table.price_usd.iloc[-1]) if len(table) else mk.list_price_usd
+    ctx = MechanismContext.neutral(
+        1, max_price=np.array([t.max_price[i]], dtype=float), patience=np.array([patience]),
+        concession=np.array([CONCESSION_EXPONENT[concession]]), list_price=price,
+        cost_price=mk.cost_price_usd, seller_concession=CONCESSION_EXPONENT[mk.seller_concession],
+        negotiation_rounds=mk.negotiation_rounds,
+    )  # fmt: skip
+    prices, seller, buyer = price_parties(ctx)
+    result = negotiate(prices[0].tolist(), _row(seller), _row(buyer), mk.negotiation_rounds)
+    top = float(max(price, t.max_price[i]))
+    return Bargain(
+        result, firm, mk.cost_price_usd, top, float(t.max_price[i]), mk.negotiation_rounds
+    )
+
+
+def bargain_option(b: Bargain) -> dict[str, Any]:
+    """Offers as points, aspirations (as the lowest price each side would accept) as dashed lines."""
+    r, n = b.result, b.rounds
+    rounds = [str(k + 1) for k in range(n)]
+    offers: dict[str, list[float | None]] = {"seller": [None] * n, "buyer": [None] * n}
+    for offer in r.trace:
+        offers[offer.proposer][offer.step] = float(offer.outcome)
+    seller_asp = b.cost + r.aspiration("seller") * (b.top - b.cost)
+    buyer_asp = b.ceiling - r.aspiration("buyer") * (b.ceiling - b.cost)
+    series: list[dict[str, Any]] = [
+        {"name": "Nvidia's offers", "type": "line", "color": "#76b900", "symbolSize": 8,
+         "data": offers["seller"]},
+        {"name": f"{b.buyer}'s offers", "type": "line", "color": "#1565c0", "symbolSize": 8,
+         "data": offers["buyer"]},
+        {"name": "Nvidia's aspiration", "type": "line", "symbol": "none", "color": "#76b900",
+         "lineStyle": {"type": "dashed"}, "data": clean(seller_asp, 0)},
+        {"name": f"{b.buyer}'s aspiration", "type": "line", "symbol": "none", "color": "#1565c0",
+         "lineStyle": {"type": "dashed"}, "data": clean(buyer_asp, 0)},
+    ]  # fmt: skip
+    if r.agreement is not None:
+        series[0]["markPoint"] = {"symbol": "pin", "symbolSize": 44, "itemStyle": {"color": "#ff9800"},
+                                  "data": [{"coord": [str(r.step + 1), float(r.agreement)], "name": "deal",
+                                            "value": f"${float(r.agreement) / 1000:,.1f}k"}]}  # fmt: skip
+    return {
+        "animation": False,
+        "tooltip": {"trigger": "axis", "confine": True},
+        "legend": {"top": 0},
+        "grid": {"left": 72, "right": 24, "top": 40, "bottom": 40},
+        "xAxis": {
+            "type": "category",
+            "data": rounds,
+            "name": "round",
+            "nameLocation": "middle",
+            "nameGap": 26,
+        },
+        "yAxis": {
+            "type": "value",
+            "name": "USD per GPU",
+            "min": round(b.cost * 0.95),
+            "scale": True,
+        },
+        "series": series,
+    }
+
+
+def summary(b: Bargain) -> str:
+    r = b.result
+    if r.agreement is None:
+        return f"No agreement within {b.rounds} rounds: {b.buyer} gets no units by negotiation this week."
+    return (f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.step + 1} of {b.rounds} "
+            f"(Nvidia's floor ${b.cost:,.0f}, {b.buyer}'s limit ${b.ceiling:,.0f}).")  # fmt: skip
+
+
+def _strategy_name(exponent: float) -> str:
+    return min(CONCESSION_EXPONENT, key=lambda k: abs(CONCESSION_EXPONENT[k] - exponent))
+
+
+@solara.component
+def NegotiationView(m: GpuMarket) -> None:
+    """Pick a buyer; see this week's alternating offers and both aspiration curves."""
+    update_counter.get()
+    t = m.buyers.traits
+    named = [n for n, o in zip(t.names, t.owners, strict=True) if o != "long tail"]
+    firm, set_firm = solara.use_state("Tesla" if "Tesla" in named else named[0])
+    firm = firm if firm in named else named[0]
+    i = t.names.index(firm)
+    what_if, set_what_if = solara.use_state({})  # {(firm, "patience"|"concession"): value}
+    patience = what_if.get((firm, "patience"), float(t.patience[i]))
+    concession = what_if.get((firm, "concession"), _strategy_name(float(t.concession[i])))
+    heading(f"{firm} negotiates with Nvidia, week of {m.date.isoformat()}")
+    with solara.Row():
+        solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)
+        solara.Select(label="Buyer's concession", values=list(CONCESSION_CHOICES), value=concession,
+                      on_value=lambda v: set_what_if({**what_if, (firm, "concession"): v}))  # fmt: skip
+        solara.SliderFloat(label=f"Buyer's patience ({PATIENCE.label.lower()})",
+                           min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0), max=PATIENCE.max or 1.0, step=0.005,
+                           value=patience, on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}))  # fmt: skip
+    b = bargain(m, firm, concession, max(patience, PATIENCE_FLOOR))
+    solara.Text(summary(b), classes=["negotiation-summary"])
+    EChart(
+        bargain_option(b), name="negotiation", stamp=m.week, layout=f"{id(m)}:{firm}", height=380
+    )
+    solara.Text("Aspiration = the worst price a side would still accept in that round (1 - t^p, times "
+                "patience^round for the buyer). Boulware holds out, Conceder gives in early. A more "
+                "patient buyer concedes more slowly and usually pays less.")  # fmt: skip

@@ -1,0 +1,84 @@
+"""Idle units (delivered, nowhere to power them), backlog with quoted lead time, and prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from model.market import GpuMarket
+from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
+from server.components.echart import EChart
+
+
+def idle_option(m: GpuMarket) -> dict[str, Any]:
+    """Idle units per firm, stacked: chips that arrived where there was 'no place to turn them on'."""
+    idle, colors = wide(m, "idle"), firm_colors(m)
+    series = [
+        {"name": f, "type": "line", "stack": "idle", "areaStyle": {}, "symbol": "none",
+         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(idle[f], 0)}
+        for f in idle.columns
+    ]  # fmt: skip
+    return time_option(m, series, "idle GPUs")
+
+
+def backlog_option(m: GpuMarket) -> dict[str, Any]:
+    """Open orders (bars) and the lead time the supplier quotes (line, right axis)."""
+    t = m.model_table()
+    series = [
+        {"name": "Backlog (open orders)", "type": "bar", "color": "#90a4ae",
+         "data": clean(t.backlog, 0)},
+        {"name": "Quoted lead time", "type": "line", "yAxisIndex": 1, "symbol": "none",
+         "color": "#37474f", "data": clean(t.lead_time_weeks, 1)},
+    ]  # fmt: skip
+    axes = [
+        {"type": "value", "name": "GPUs"},
+        {"type": "value", "name": "weeks", "splitLine": {"show": False}},
+    ]
+    return time_option(m, series, "GPUs", yAxis=axes)
+
+
+def price_option(m: GpuMarket) -> dict[str, Any]:
+    """The supplier's list price this week and the average unit price each firm paid."""
+    price, colors = wide(m, "price_usd"), firm_colors(m)
+    paid = price.where(wide(m, "allocated") > 0)
+    series = [{"name": "List price", "type": "line", "symbol": "none", "color": "#000000",
+               "lineStyle": {"width": 2.5}, "data": clean(m.model_table().price_usd, 0)}]  # fmt: skip
+    series += [
+        {"name": f, "type": "line", "symbol": "circle", "symbolSize": 3, "connectNulls": False,
+         "lineStyle": {"width": 1}, "color": colors[f], "data": clean(paid[f], 0)}
+        for f in paid.columns
+    ]  # fmt: skip
+    return time_option(
+        m, series, "USD per GPU", yAxis={"type": "value", "name": "USD per GPU", "scale": True}
+    )
+
+
+@solara.component
+def IdleChart(m: GpuMarket) -> None:
+    update_counter.get()
+    EChart(idle_option(m), name="idle", stamp=m.week, layout=layout_key(m), height=260)
+
+
+@solara.component
+def BacklogChart(m: GpuMarket) -> None:
+    update_counter.get()
+    EChart(backlog_option(m), name="backlog", stamp=m.week, layout=layout_key(m), height=260)
+
+
+@solara.component
+def PriceChart(m: GpuMarket) -> None:
+    update_counter.get()
+    EChart(price_option(m), name="price", stamp=m.week, layout=layout_key(m), height=260)
+
+
+@solara.component
+def SupplyView(m: GpuMarket) -> None:
+    """Second tab: what sits idle, how long buyers wait, and what they pay."""
+    heading("Idle: delivered but no powered slot")
+    IdleChart(m)
+    heading("Backlog and quoted lead time")
+    BacklogChart(m)
+    heading("Price")
+    PriceChart(m)

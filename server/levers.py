@@ -1,0 +1,116 @@
+"""The app's controls, derived from the model's parameter definitions (`model.params.walk`).
+
+Labels, ranges, choices and defaults all come from the loaded scenario and the field metadata, so a
+slider can never drift from the model (the wolf_sheep mistake). Only the list of which parameters
+to show lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from model.params import ScenarioError, walk
+from model.scenario import Scenario, Shock
+
+LEVERS: tuple[str, ...] = (
+    "market.mechanism",
+    "owner.policy",
+    "owner.priority",
+    "supplier.redirect_answer",
+    "market.ordering",
+    "supply.scale",
+    "firms.Tesla.ready_shift_weeks",
+)
+SHOCK_PATH = "supply.shocks"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control: what it sets, how it is shown, and its allowed values."""
+
+    path: str
+    label: str
+    help: str
+    kind: str  # "select" | "order" | "int" | "float"
+    default: Any
+    choices: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: str = ""
+
+    def show(self, value: Any) -> str:
+        """How a value reads in a menu ('X > xAI > Tesla' for a priority order)."""
+        return " > ".join(value) if self.kind == "order" else str(value)
+
+
+def levers(s: Scenario) -> list[Lever]:
+    """Controls that make sense for scenario `s` (e.g. no Tesla lever without a Tesla)."""
+    info = {p.path: p for p in walk(s)}
+    out = []
+    for path in LEVERS:
+        p = info.get(path)
+        if p is None:
+            continue
+        label = p.meta.label
+        if path.startswith("firms."):
+            label = f"{path.split('.')[1]}: {label}"
+        if path == "owner.priority":
+            if len(s.owner.firms) < 2:
+                continue
+            orders = tuple(itertools.permutations(s.owner.firms))
+            out.append(Lever(path, label, p.meta.help, "order", p.default or s.owner.firms, orders))
+        elif p.meta.choices:
+            out.append(Lever(path, label, p.meta.help, "select", p.default, p.meta.choices))
+        else:
+            kind = "int" if p.type is int else "float"
+            out.append(
+                Lever(
+                    path,
+                    label,
+                    p.meta.help,
+                    kind,
+                    p.default,
+                    (),
+                    p.meta.min,
+                    p.meta.max,
+                    p.meta.unit,
+                )
+            )
+    return out
+
+
+def seed_lever(s: Scenario) -> Lever:
+    p = next(p for p in walk(s) if p.path == "seed")
+    return Lever("seed", p.meta.label, p.meta.help, "int", p.default, (), p.meta.min, p.meta.max)
+
+
+def shock_levers(s: Scenario) -> list[Lever]:
+    """Start, length and severity of one supply shock, with the scenario's first shock as default."""
+    start = dt.date.fromisoformat(s.start_date) + dt.timedelta(weeks=min(20, s.weeks // 3))
+    base = s.supply.shocks[0] if s.supply.shocks else Shock(start=start.isoformat())
+    out = []
+    for p in walk(base):
+        if p.path in ("start", "weeks", "factor"):
+            kind = {"start": "date", "weeks": "int", "factor": "float"}[p.path]
+            out.append(Lever(f"{SHOCK_PATH}.{p.path}", p.meta.label, p.meta.help, kind, p.default, (),
+                             p.meta.min, p.meta.max, p.meta.unit))  # fmt: skip
+    return out
+
+
+def parse_int(text: str, label: str) -> int:
+    """A whole number typed by a person; a clear message otherwise."""
+    try:
+        return int(str(text).strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ScenarioError(f"{label}: {text!r} is not a whole number") from None
+
+
+def shock_override(
+    start: str, weeks: str, factor: float, label: str = "classroom shock"
+) -> list[dict]:
+    """The `supply.shocks` override for one shock; validation happens in the scenario loader."""
+    return [{"start": str(start).strip(), "weeks": parse_int(weeks, "Shock length"),
+             "factor": float(factor), "label": label}]  # fmt: skip

@@ -1,0 +1,185 @@
+"""Executors behind one seam: serial, a local process pool, and Dask distributed.
+
+Each one submits a chunk (`run_chunk(job, rows)`) and hands back a `concurrent.futures.Future`,
+so the driver's loop is the same everywhere. When a worker dies, `lost_worker` says whether the
+chunk should go again and `recover` makes the executor usable again (a fresh process pool; Dask
+reschedules on its own).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from experiments.task import Job, Row, check_worker, ignore_sigint, run_chunk
+from model.params import ScenarioError
+
+EXECUTORS = ("serial", "process", "dask")
+
+
+class SweepError(ScenarioError):
+    """The sweep cannot start or go on (e.g. Dask workers that cannot import the model)."""
+
+
+class Executor:
+    """Runs chunks in this process, one after the other (the reference for every other executor)."""
+
+    name = "serial"
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def submit(self, job: Job, rows: list[Row]) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_result(run_chunk(job, rows))
+        return future
+
+    def lost_worker(self, exc: BaseException) -> bool:
+        """True when `exc` means the worker died rather than the chunk being wrong."""
+        return False
+
+    def recover(self) -> None:
+        """Make the executor usable after a lost worker."""
+
+    def close(self) -> None:
+        """Release workers; pending work is cancelled."""
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ProcessExecutor(Executor):
+    """A local `ProcessPoolExecutor`; a killed worker breaks the pool, so `recover` makes a new one."""
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self._workers = workers or os.cpu_count() or 1
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        self._context = mp.get_context(method)
+        if method == "forkserver":  # workers fork from a server that has the model imported
+            self._context.set_forkserver_preload(["experiments.task"])
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            self._workers, mp_context=self._context, initializer=ignore_sigint
+        )
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def submit(self, job: Job, rows: list[Row]) -> cf.Future:
+        return self._pool.submit(run_chunk, job, rows)
+
+    def lost_worker(self, exc: BaseException) -> bool:
+        return isinstance(exc, BrokenProcessPool)
+
+    def recover(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: a `LocalCluster` of `local` worker processes, or a scheduler `address`.
+
+    Before any work, every worker must import the model (`client.run(check_worker)`): a worker that
+    cannot would only log the error and leave the sweep waiting forever.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, local: int | None = None, client: Any = None,
+                 wait_seconds: float = 60.0) -> None:  # fmt: skip
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise SweepError(
+                "the dask executor needs dask[distributed] (pip install 'dask[distributed]')"
+            ) from None
+        self._cluster = None
+        self._own_client = client is None
+        if client is not None:
+            self.client = client
+        elif address:
+            try:
+                self.client = Client(address, timeout=wait_seconds)
+            except OSError as exc:
+                raise SweepError(f"--dask {address}: cannot reach the scheduler: {exc}") from None
+        else:
+            self._cluster = LocalCluster(n_workers=local or os.cpu_count() or 1, threads_per_worker=1,
+                                         processes=True, dashboard_address=None)  # fmt: skip
+            self.client = Client(self._cluster)
+        try:
+            self.client.wait_for_workers(1, timeout=wait_seconds)
+        except TimeoutError:
+            self.close()
+            raise SweepError(
+                f"no Dask worker joined the scheduler within {wait_seconds:g} s"
+            ) from None
+        self.check_workers()
+        self._pool = self.client.get_executor(pure=False)
+
+    def check_workers(self) -> None:
+        """Fail clearly unless every worker imports the model at the driver's version."""
+        here = check_worker()["gpu-allocation-sim"]
+        answers = self.client.run(check_worker, on_error="return")
+        for worker, answer in sorted(answers.items()):
+            if isinstance(answer, BaseException):
+                self.close()
+                raise SweepError(f"Dask worker {worker} cannot run the model ({type(answer).__name__}: {answer}); "
+                                 "install this project and its dependencies on every worker")  # fmt: skip
+            if answer["gpu-allocation-sim"] != here:
+                self.close()
+                raise SweepError(f"Dask worker {worker} has gpu-allocation-sim {answer['gpu-allocation-sim']}, "
+                                 f"this machine {here}: results would not be comparable")  # fmt: skip
+
+    @property
+    def workers(self) -> int:
+        info = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        return max(1, sum(w.get("nthreads", 1) for w in info.values()))
+
+    def submit(self, job: Job, rows: list[Row]) -> cf.Future:
+        return self._pool.submit(run_chunk, job, rows)
+
+    def lost_worker(self, exc: BaseException) -> bool:
+        from distributed.scheduler import KilledWorker
+
+        return isinstance(exc, KilledWorker)
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def describe(self) -> str:
+        where = "LocalCluster" if self._cluster is not None else self.client.scheduler.address
+        return f"dask at {where} ({self.workers} workers)"
+
+
+def make_executor(kind: str = "serial", workers: int | None = None, address: str | None = None,
+                  client: Any = None) -> Executor:  # fmt: skip
+    """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a LocalCluster)."""
+    match kind:
+        case "serial":
+            return Executor()
+        case "process":
+            return ProcessExecutor(workers)
+        case "dask":
+            return DaskExecutor(address=address, local=workers, client=client)
+    raise SweepError(f"executor: {kind!r} is not one of: {', '.join(EXECUTORS)}")

@@ -1,0 +1,97 @@
+"""`gpu-alloc sweep` and `gpu-alloc report`: registered into the CLI by `experiments.cli`.
+
+Exit codes: 0 all runs ok, 1 the sweep finished but some runs failed (they are in runs.parquet),
+2 bad input (spec, options, unreachable workers), 130 interrupted (finish with --resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+SOME_FAILED = 1
+INTERRUPTED = 130
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError
+    return value
+
+
+positive.__name__ = "positive integer"
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.sweep import SweepInterrupted, run_sweep
+
+    if args.dask and args.dask_local:
+        from experiments.cli import UsageError
+
+        raise UsageError("give either --dask ADDRESS or --dask-local N, not both")
+    if args.dask or args.dask_local:
+        kind, workers = "dask", args.dask_local
+    else:
+        kind, workers = ("process" if args.workers > 1 else "serial"), args.workers
+    try:
+        result = run_sweep(args.spec, args.out, executor=kind, workers=workers, address=args.dask,
+                           resume=args.resume, retry_failed=args.retry_failed,
+                           chunk_size=args.chunk_size, progress=not args.quiet)  # fmt: skip
+    except SweepInterrupted as exc:
+        print(f"gpu-alloc: {exc}", file=sys.stderr)
+        return INTERRUPTED
+    print_summary(result.summary, result.out)
+    return SOME_FAILED if result.summary["failed"] else 0
+
+
+def print_summary(s: dict[str, Any], out: Path) -> None:
+    rate = f"{s['runs_per_second']:,.1f} runs/s" if s["runs_per_second"] else "nothing to run"
+    print(f"sweep {s['spec']}: {s['runs']:,} runs, {s['ok']:,} ok, {s['failed']:,} failed; "
+          f"ran {s['ran']:,} in {s['seconds']:.1f} s ({rate}) on {s['executor']}"
+          + (f", {s['skipped']:,} already done" if s["skipped"] else ""))  # fmt: skip
+    written = [out / "runs.parquet"] + [out / "series.parquet"] * (out / "series.parquet").exists()
+    print("  wrote " + ", ".join(str(p) for p in written))
+    if s["failed"]:
+        print(
+            f"  {s['failed']:,} runs failed: their errors are in runs.parquet and {out / 'failures.jsonl'}"
+        )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from experiments.report import write_report
+
+    outcomes = [o.strip() for o in args.outcomes.split(",")] if args.outcomes else None
+    for path in write_report(args.dir, outcomes=outcomes):
+        print(f"wrote {path}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `sweep` and `report` to the `gpu-alloc` command line."""
+    p = sub.add_parser("sweep", help="run a parameter sweep from a spec (TOML or built-in name)",
+                       description="Run every run of SPEC (a TOML file or a built-in name: "
+                       "mechanisms, redirect, theory, sensitivity) and write Parquet results to --out.")  # fmt: skip
+    p.add_argument("spec", help="spec file or built-in spec name")
+    p.add_argument("--out", required=True, help="results directory")
+    p.add_argument("--workers", type=positive, default=1, help="local worker processes (1: serial)")
+    p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument(
+        "--dask-local", type=positive, metavar="N", help="start a Dask LocalCluster of N workers"
+    )
+    p.add_argument("--resume", action="store_true", help="finish a sweep already in --out")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume, run failed runs again"
+    )
+    p.add_argument(
+        "--chunk-size", type=positive, help="runs per chunk (default: adaptive, ~2 s a chunk)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("report", help="tables and plots of a finished sweep in DIR/report/")
+    p.add_argument("dir", help="a sweep's --out directory")
+    p.add_argument("--outcomes", help="metrics to report, comma-separated (default: the spec's)")
+    p.set_defaults(func=cmd_report)

@@ -1,0 +1,128 @@
+"""`gpu-alloc bench`: speed and scale of the model, mechanisms, negotiation and sweeps, side by side
+with peers (a numpy floor, NegMAS, Mesa's batch_run), in one command (issue 5).
+
+Prints a table, writes every figure as JSON (`--out`, default bench.json) and optionally the
+Markdown snippet the README includes (`--markdown`). Figures are medians over `--repeats`.
+`--quick` shrinks every section to seconds: it tests the harness, not the speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from experiments.bench_common import Settings, load_average, machine
+
+SECTIONS = ("baseline", "scale", "floor", "negotiation", "sweep", "memory")
+
+
+RUNNERS = {
+    "baseline": "experiments.bench_model:bench_baseline",
+    "scale": "experiments.bench_model:bench_scale",
+    "floor": "experiments.bench_model:bench_floor",
+    "negotiation": "experiments.bench_negmas:bench_negotiation",
+    "sweep": "experiments.bench_sweep:bench_sweeps",
+    "memory": "experiments.bench_sweep:bench_memory",
+}
+
+
+def runner(section: str) -> Callable[[Settings], dict[str, Any]]:
+    """A section's function, imported only when it runs (sweeps need the sweep extra)."""
+    module, name = RUNNERS[section].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_bench(settings: Settings, only: tuple[str, ...] = SECTIONS,
+              progress: Callable[[str], None] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run the chosen sections in order; returns every figure, the machine, its load, the goals."""
+    from experiments.bench_report import goals
+
+    results: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+        "settings": {"quick": settings.quick, "repeats": settings.repeats,
+                     "workers": settings.workers, "big": settings.big, "only": list(only)},
+        "load_before": load_average(),
+    }  # fmt: skip
+    for name in SECTIONS:
+        if name in only:
+            if progress:
+                progress(name)
+            results[name] = runner(name)(settings)
+    results["load_after"] = load_average()
+    results["goals"] = goals(results)
+    return results
+
+
+def parse_only(text: str | None) -> tuple[str, ...]:
+    from experiments.cli import UsageError
+
+    if not text:
+        return SECTIONS
+    chosen = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in SECTIONS]
+    if unknown or not chosen:
+        raise UsageError(f"--only: {', '.join(unknown) or text!r} not among: {', '.join(SECTIONS)}")
+    return chosen
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import sys
+
+    from experiments.bench_report import render_markdown, render_text
+
+    only = parse_only(args.only)
+    repeats = args.repeats or (1 if args.quick else 5)
+    settings = Settings(quick=args.quick, repeats=repeats, workers=args.workers, big=args.big)
+
+    def progress(name: str) -> None:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+
+    results = run_bench(settings, only, progress)
+    print(render_text(results))
+    out = Path(args.out)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(results), encoding="utf-8")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError
+    return value
+
+
+positive.__name__ = "positive integer"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `bench` to the `gpu-alloc` command line."""
+    p = sub.add_parser("bench", help="benchmarks: model, mechanisms, negotiation, sweeps (issue 5)",
+                       description="Time the model, the mechanisms against a numpy floor, the "
+                       "negotiation engine against NegMAS and sweeps against mesa.batch_run; print "
+                       "a table and write JSON.")  # fmt: skip
+    p.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one repeat (tests the harness)"
+    )
+    p.add_argument(
+        "--repeats", type=positive, help="repeats per figure, medians reported (default 5)"
+    )
+    p.add_argument("--only", metavar="SECTIONS", help=f"comma-separated: {', '.join(SECTIONS)}")
+    p.add_argument("--workers", type=positive, default=2, help="workers for the sweeps (default 2)")
+    p.add_argument("--big", action="store_true",
+                   help="memory section over a 100,000-run sweep (minutes) instead of 10,000")  # fmt: skip
+    p.add_argument(
+        "--out", default="bench.json", help="JSON file for every figure (default bench.json)"
+    )
+    p.add_argument(
+        "--markdown", metavar="PATH", help="also write the figures as a Markdown snippet"
+    )
+    p.set_defaults(func=cmd_bench)

@@ -1,0 +1,168 @@
+"""What `gpu-alloc bench` prints: the figures as plain-text tables (or Markdown), and the goals of
+issue 5 with the measured value beside each and whether it is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+FLAT_SHARE = 0.10  # "flat": after the first tenth of the sweep, RSS grows by at most this share
+
+
+def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal the results can speak to: name, measured value, target and whether it is met."""
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, target: str, met: bool | None) -> None:
+        out.append({"goal": name, "value": value, "target": target, "met": met})
+
+    if "scale" in r:
+        sc = r["scale"]
+        for mech, ratio in sc["growth"].items():
+            add(f"{mech}: s/week growth {sc['growth_from']:,} -> {sc['growth_to']:,} buyers",
+                ratio, "<= 12x", ratio <= 12)  # fmt: skip
+    if "floor" in r:
+        for row in r["floor"]["rows"]:
+            add(f"{row['mechanism']}: allocate phase vs numpy floor at {row['buyers']:,} buyers",
+                row["phase_ratio"], "<= 3x", row["phase_ratio"] <= 3 and row["equal"])  # fmt: skip
+    if "negotiation" in r and r["negotiation"].get("negmas"):
+        n = r["negotiation"]
+        add("negotiation engine (batch) vs NegMAS", n["batch_ratio"], ">= 50x",
+            n["batch_ratio"] >= 50 and n["agreements_equal"])  # fmt: skip
+        add("negotiation engine (one at a time) vs NegMAS", n["scalar_ratio"], ">= 50x",
+            n["scalar_ratio"] >= 50 and n["agreements_equal"])  # fmt: skip
+    if "sweep" in r:
+        ratios = r["sweep"]["ratios"]
+        add("sweep: process pool vs serial", ratios["process_vs_serial"], ">= 1.8x",
+            ratios["process_vs_serial"] >= 1.8)  # fmt: skip
+        add("sweep: process pool vs mesa.batch_run", ratios["process_vs_batch_run"], ">= 1.3x",
+            ratios["process_vs_batch_run"] >= 1.3)  # fmt: skip
+    if "memory" in r:
+        m = r["memory"]
+        add(f"driver memory flat over {m['runs']:,} runs (MB grown after the first 10%)",
+            m["growth_after_10pct_mb"], f"<= {FLAT_SHARE:.0%} of {m['rss_10pct_mb']:.0f} MB",
+            m["growth_after_10pct_mb"] <= FLAT_SHARE * m["rss_10pct_mb"])  # fmt: skip
+    return out
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], markdown: bool = False) -> str:
+    """Rows as an aligned text table (first column left, the rest right) or a Markdown table."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in cells]
+        lines.insert(1, "|" + "|".join([":--"] + ["--:"] * (len(headers) - 1)) + "|")
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        for row in cells
+    )  # fmt: skip
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def x(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.3g}x"
+
+
+def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
+    """(title, table) for each section present in the results."""
+    out = []
+    if "baseline" in r:
+        b = r["baseline"]
+        rows = [
+            (row["mechanism"], ms(row["s_per_run"]), f"{row['weeks_per_s']:,.0f}")
+            for row in b["rows"]
+        ]
+        out.append((f"1. One baseline run of {b['weeks']} weeks per mechanism",
+                    table(("mechanism", "per run", "weeks/s"), rows, md)))  # fmt: skip
+    if "scale" in r:
+        sc = r["scale"]
+        by = {(row["mechanism"], row["buyers"]): row for row in sc["rows"]}
+        mechs = list(sc["growth"])
+        rows = [
+            (f"{n:,} (+9 firms)", *(ms(by[m, n]["s_per_week"]) for m in mechs)) for n in sc["sizes"]
+        ]
+        rows.append(
+            (
+                f"growth {sc['growth_from']:,} -> {sc['growth_to']:,}",
+                *(x(sc["growth"][m]) for m in mechs),
+            )
+        )
+        out.append((f"2. Seconds per week against buyers (long-tail, {sc['weeks']} weeks)",
+                    table(("small buyers", *mechs), rows, md)))  # fmt: skip
+    if "floor" in r:
+        f = r["floor"]
+        rows = [(row["mechanism"], ms(row["floor_s"]), ms(row["mechanism_s"]), ms(row["phase_s"]),
+                 x(row["ratio"]), x(row["phase_ratio"]), "yes" if row["equal"] else "NO")
+                for row in f["rows"]]  # fmt: skip
+        out.append((f"3. Allocation at {f['rows'][0]['buyers']:,} buyers against the plain-numpy floor",
+                    table(("rule", "floor", "mechanism", "allocate phase", "mech/floor",
+                           "phase/floor", "same units"), rows, md)))  # fmt: skip
+    if "negotiation" in r:
+        n = r["negotiation"]
+        rows = [("ours, batch (the market's)", f"{n['batch_per_s']:,.0f}", x(n.get("batch_ratio"))),
+                ("ours, one at a time", f"{n['scalar_per_s']:,.0f}", x(n.get("scalar_ratio")))]  # fmt: skip
+        if n.get("negmas"):
+            rows.append((f"NegMAS {n['negmas']}", f"{n['negmas_per_s']:,.0f}", "1x"))
+        same = {True: "all equal", False: "DIFFER", None: "NegMAS not installed"}[
+            n["agreements_equal"]
+        ]
+        out.append((f"4. Bilateral negotiations ({n['problems']} problems; agreements: {same})",
+                    table(("engine", "negotiations/s", "x NegMAS"), rows, md)))  # fmt: skip
+    if "sweep" in r:
+        s = r["sweep"]
+        serial = next(row["runs_per_s"] for row in s["rows"] if row["executor"] == "serial")
+        rows = [(row["executor"], row["workers"], f"{row['seconds']:.1f} s", f"{row['runs_per_s']:,.1f}",
+                 x(row["runs_per_s"] / serial)) for row in s["rows"]]  # fmt: skip
+        out.append((f"5. Sweep of {s['runs']:,} {s['scenario']} runs ({s['steps']} weeks each)",
+                    table(("executor", "workers", "wall clock", "runs/s", "x serial"), rows, md)))  # fmt: skip
+    if "memory" in r:
+        m = r["memory"]
+        rows = [(f"{m['runs']:,} runs, {m['steps']} weeks, {m['workers']} workers",
+                 f"{m['seconds']:.0f} s", f"{m['rss_before_mb']:.0f}", f"{m['rss_10pct_mb']:.0f}",
+                 f"{m['rss_50pct_mb']:.0f}", f"{m['rss_end_mb']:.0f}", f"{m['rss_peak_mb']:.0f}")]  # fmt: skip
+        out.append(("6. Driver memory (resident MB) over a long sweep",
+                    table(("sweep", "time", "start", "at 10%", "at 50%", "end", "peak"), rows, md)))  # fmt: skip
+    return out
+
+
+def goal_table(r: dict[str, Any], md: bool = False) -> str:
+    mark = {True: "met", False: "NOT met", None: "-"}
+    rows = [(g["goal"], x(g["value"]) if "x" in g["target"] else f"{g['value']:.1f}", g["target"],
+             mark[g["met"]]) for g in r.get("goals", [])]  # fmt: skip
+    return table(("goal", "measured", "target", ""), rows, md)
+
+
+def header(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    n = r["settings"]["repeats"]
+    return (f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
+            f"numpy {m['numpy']}, Mesa {m['mesa']}; load average {load(r['load_before'])} before, "
+            f"{load(r['load_after'])} after; median of {n} repeat{'s' * (n > 1)}")  # fmt: skip
+
+
+def load(averages: list[float]) -> str:
+    """1/5/15-minute load averages as `0.52/0.61/0.70`."""
+    return "/".join(f"{a:.2f}" for a in averages) or "unknown"
+
+
+def render_text(r: dict[str, Any]) -> str:
+    parts = [f"gpu-alloc bench: {header(r)}"]
+    parts += [f"\n{title}\n{body}" for title, body in sections(r)]
+    parts.append(f"\nGoals (issue 5)\n{goal_table(r)}")
+    return "\n".join(parts)
+
+
+def render_markdown(r: dict[str, Any]) -> str:
+    """A snippet for the README's performance section (generated; do not edit by hand)."""
+    parts = ["<!-- generated by `gpu-alloc bench --markdown`; edit the benchmark, not this file -->",
+             f"Measured on {header(r)}, {r['date']}.", ""]  # fmt: skip
+    for title, body in sections(r, md=True):
+        parts += [f"**{title}**", "", body, ""]
+    parts += ["**Goals (issue 5)**", "", goal_table(r, md=True), ""]
+    return "\n".join(parts)

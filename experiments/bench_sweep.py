@@ -1,0 +1,161 @@
+"""Sweep benchmarks: one `classroom` sweep through each executor and Mesa's `batch_run`, and the
+driver's memory over a long sweep (run in a fresh process, so earlier sections do not blur it).
+
+`python -m experiments.bench_sweep RUNS STEPS WORKERS` is that fresh process: it runs the sweep
+with the local process pool, samples its own resident memory while it drives, and prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import mesa
+
+from experiments.bench_common import Settings
+from experiments.keep import DEFAULT_METRICS, compute_metrics
+from model.market import GpuMarket
+
+SCENARIO = "classroom"
+SWEEP_RUNS = 1_000
+MEMORY_RUNS, BIG_MEMORY_RUNS, MEMORY_STEPS = 10_000, 100_000, 4
+EXECUTORS = ("serial", "process", "dask", "batch_run")
+
+
+class BatchMarket(GpuMarket):
+    """`GpuMarket` as `mesa.batch_run` wants it: a DataCollector holding the sweep's metrics.
+
+    The metrics are the ones `gpu-alloc sweep` keeps by default, computed the same way, once, at
+    the end of the run, so both paths do the same work per run.
+    """
+
+    def __init__(self, scenario: str = SCENARIO, seed: int | None = None,
+                 overrides: dict[str, Any] | None = None, steps: int | None = None) -> None:  # fmt: skip
+        super().__init__(scenario, seed=seed, overrides=overrides, steps=steps)
+        self.metrics: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={m: (lambda model, m=m: model.metrics[m]) for m in DEFAULT_METRICS}
+        )
+
+    def step(self) -> None:
+        super().step()
+        if not self.running:
+            tables = self.model_table(), self.firms_table()
+            self.metrics = compute_metrics(*tables, DEFAULT_METRICS)
+            self.datacollector.collect(self)
+
+
+def spec(runs: int, steps: int) -> dict[str, Any]:
+    """A sweep of `runs` seeds of the classroom scenario, `steps` weeks each, default metrics."""
+    return {"name": "bench", "scenario": SCENARIO, "replications": runs, "steps": steps}
+
+
+def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
+    """Wall-clock seconds of one whole sweep (starting workers included) with one executor."""
+    start = time.perf_counter()
+    if kind == "batch_run":
+        method = mp.get_start_method(allow_none=True)
+        results = mesa.batch_run(BatchMarket, parameters={"scenario": SCENARIO, "steps": steps},
+                                 number_processes=workers, rng=list(range(runs)),
+                                 display_progress=False)  # fmt: skip
+        seconds = time.perf_counter() - start
+        mp.set_start_method(method, force=True)  # batch_run forces "spawn" on the whole process
+        if len(results) != runs:
+            raise RuntimeError(f"batch_run returned {len(results)} rows for {runs} runs")
+        return seconds
+    from experiments.sweep import run_sweep
+
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as out:
+        result = run_sweep(spec(runs, steps), Path(out) / "sweep", executor=kind,
+                           workers=None if kind == "serial" else workers, progress=False)  # fmt: skip
+        seconds = time.perf_counter() - start
+    if result.summary["ok"] != runs:
+        raise RuntimeError(f"{kind} sweep: {result.summary['ok']} of {runs} runs ok")
+    return seconds
+
+
+def bench_sweeps(s: Settings) -> dict[str, Any]:
+    """Section 5: runs per second of serial, process pool, Dask LocalCluster and batch_run."""
+    runs, steps = (40, 4) if s.quick else (SWEEP_RUNS, None)
+    steps = steps or GpuMarket(SCENARIO).weeks
+    repeats = 1 if s.quick else min(s.repeats, 3)
+    rows = []
+    for kind in EXECUTORS:
+        times = sorted(sweep_seconds(kind, runs, steps, s.workers) for _ in range(repeats))
+        seconds = times[len(times) // 2]
+        rows.append({"executor": kind, "workers": 1 if kind == "serial" else s.workers,
+                     "seconds": seconds, "runs_per_s": runs / seconds})  # fmt: skip
+    rate = {r["executor"]: r["runs_per_s"] for r in rows}
+    ratios = {
+        "process_vs_serial": rate["process"] / rate["serial"],
+        "dask_vs_serial": rate["dask"] / rate["serial"],
+        "batch_run_vs_serial": rate["batch_run"] / rate["serial"],
+        "process_vs_batch_run": rate["process"] / rate["batch_run"],
+    }
+    return {"scenario": SCENARIO, "runs": runs, "steps": steps, "repeats": repeats,
+            "rows": rows, "ratios": ratios}  # fmt: skip
+
+
+def bench_memory(s: Settings) -> dict[str, Any]:
+    """Section 6: the driver's resident memory over a long sweep, measured in a fresh process."""
+    runs = 300 if s.quick else BIG_MEMORY_RUNS if s.big else MEMORY_RUNS
+    steps = 1 if s.quick else MEMORY_STEPS
+    cmd = [sys.executable, "-m", "experiments.bench_sweep", str(runs), str(steps), str(s.workers)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"memory sweep failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux /proc; elsewhere psutil)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2**20
+
+
+def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> dict[str, Any]:
+    """Run the sweep here with the process pool while a thread samples this process's memory."""
+    from experiments.sweep import peak_rss_mb, run_sweep
+
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+    start = time.perf_counter()
+
+    def sample() -> None:
+        while not stop.wait(every):
+            samples.append((time.perf_counter() - start, rss_mb()))
+
+    before = rss_mb()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as out:
+        result = run_sweep(spec(runs, steps), Path(out) / "sweep", executor="process",
+                           workers=workers, progress=False)  # fmt: skip
+    stop.set()
+    sampler.join()
+    seconds = time.perf_counter() - start
+    samples.append((seconds, rss_mb()))
+    at = {f: next(r for t, r in samples if t >= f * seconds) for f in (0.1, 0.5, 1.0)}
+    return {"runs": runs, "steps": steps, "workers": workers, "seconds": seconds,
+            "ok": result.summary["ok"], "rss_before_mb": before, "rss_10pct_mb": at[0.1],
+            "rss_50pct_mb": at[0.5], "rss_end_mb": at[1.0],
+            "rss_peak_mb": max(r for _, r in samples), "ru_maxrss_mb": peak_rss_mb(),
+            "growth_after_10pct_mb": max(r for t, r in samples if t >= 0.1 * seconds) - at[0.1],
+            "samples": [(round(t, 2), round(r, 1)) for t, r in samples[:: max(1, len(samples) // 50)]]}  # fmt: skip
+
+
+if __name__ == "__main__":
+    print(json.dumps(memory_sweep(*(int(a) for a in sys.argv[1:4]))))

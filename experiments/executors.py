@@ -122,7 +122,7 @@ class DaskExecutor(Executor):
                 raise SweepError(f"--dask {address}: cannot reach the scheduler: {exc}") from None
         else:
             self._cluster = LocalCluster(n_workers=local or os.cpu_count() or 1, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)  # fmt: skip
+                                         processes=True, dashboard_address=":0")  # fmt: skip
             self.client = Client(self._cluster)
         try:
             self.client.wait_for_workers(1, timeout=wait_seconds)
@@ -173,13 +173,14 @@ class DaskExecutor(Executor):
 
 
 def make_executor(kind: str = "serial", workers: int | None = None, address: str | None = None,
-                  client: Any = None) -> Executor:  # fmt: skip
-    """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a LocalCluster)."""
+                  client: Any = None, timeout: float = 60.0) -> Executor:  # fmt: skip
+    """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a LocalCluster;
+    `timeout` seconds to reach the scheduler and see a first worker)."""
     match kind:
         case "serial":
             return Executor()
         case "process":
             return ProcessExecutor(workers)
         case "dask":
-            return DaskExecutor(address=address, local=workers, client=client)
+            return DaskExecutor(address=address, local=workers, client=client, wait_seconds=timeout)
     raise SweepError(f"executor: {kind!r} is not one of: {', '.join(EXECUTORS)}")

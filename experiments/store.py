@@ -48,19 +48,24 @@ class Store:
 
     # --- starting and resuming -----------------------------------------------------------------
 
-    def prepare(self, info: dict[str, Any], design: pd.DataFrame, resume: bool) -> None:
-        """Start a new sweep directory, or check that an existing one holds this very design."""
+    def check(self, design: pd.DataFrame, resume: bool) -> None:
+        """Fail unless the directory is new, or (with `resume`) holds this very design."""
         design_path = self.out / "design.parquet"
-        if design_path.exists():
-            if not resume:
-                raise SweepError(
-                    f"{self.out}: already holds a sweep; add --resume to finish it, or choose another --out"
-                )
-            old = pd.read_parquet(design_path, columns=["run_id"]).run_id.tolist()
-            if old != design.run_id.tolist():
-                raise SweepError(f"{self.out}: the spec or scenario changed since this sweep started "
-                                 "(run ids differ); start it in a new --out directory")  # fmt: skip
-        else:
+        if not design_path.exists():
+            return
+        if not resume:
+            raise SweepError(
+                f"{self.out}: already holds a sweep; add --resume to finish it, or choose another --out"
+            )
+        old = pd.read_parquet(design_path, columns=["run_id"]).run_id.tolist()
+        if old != design.run_id.tolist():
+            raise SweepError(f"{self.out}: the spec or scenario changed since this sweep started "
+                             "(run ids differ); start it in a new --out directory")  # fmt: skip
+
+    def prepare(self, info: dict[str, Any], design: pd.DataFrame) -> None:
+        """Write the design and spec (once checked), clear half-written files, find the next chunk number."""
+        design_path = self.out / "design.parquet"
+        if not design_path.exists():
             self.out.mkdir(parents=True, exist_ok=True)
             atomic_parquet(design, design_path)
         self.chunks.mkdir(exist_ok=True)

@@ -8,6 +8,7 @@ Chunks grow or shrink to take about `TARGET_SECONDS` each, so dispatch costs lit
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import resource
 import sys
 import tempfile
@@ -76,38 +77,40 @@ def run_sweep(spec: str | Path | dict | Spec, out: str | Path | None = None, *,
               executor: str | Executor = "serial", workers: int | None = None,
               address: str | None = None, client: Any = None, resume: bool = False,
               retry_failed: bool = False, chunk_size: int | None = None,
-              progress: bool = True) -> SweepResult:  # fmt: skip
+              progress: bool = True, timeout: float = 60.0) -> SweepResult:  # fmt: skip
     """Run every run of `spec` not yet in `out` and return the compacted results.
 
     `executor` is "serial", "process" (`workers` processes), "dask" (a LocalCluster of `workers`,
-    or the scheduler at `address`, or an existing `client`), or an `Executor` instance.
+    or the scheduler at `address`, or an existing `client`; `timeout` seconds to reach it), or an
+    `Executor` instance.
     Without `out` the results go to a new temporary directory.
     """
     spec = load_spec(spec)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"sweep-{spec.name}-"))
     store = Store(out)
     design = design_table(spec)
-    store.prepare(spec_info(spec), design, resume)
-    done = store.finished(retry_failed)
-    pending = design[~design.run_id.isin(done.keys())]
+    store.check(design, resume)
     job = Job(spec.scenario, spec.steps, spec.metrics, spec.series)
-    start = time.perf_counter()
-    ex = (
-        executor
-        if isinstance(executor, Executor)
-        else make_executor(executor, workers, address, client)
-    )
-    with ex:
+    begin = time.perf_counter()
+    own = not isinstance(executor, Executor)
+    ex = make_executor(executor, workers, address, client, timeout) if own else executor
+    with ex if own else contextlib.nullcontext(ex):
+        startup = time.perf_counter() - begin
+        store.prepare(spec_info(spec), design)
+        done = store.finished(retry_failed)
+        pending = design[~design.run_id.isin(done.keys())]
         described = ex.describe()
+        start = time.perf_counter()
         counts = drive(ex, job, design, pending, store, chunk_size or spec.chunk_size,
                        len(done), progress)  # fmt: skip
-    seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start
     store.compact()
     status = pd.read_parquet(out / "runs.parquet", columns=["status"]).status
     summary = {
         "spec": spec.name, "executor": described, "runs": len(design),
         "ok": int((status == "ok").sum()), "failed": int((status != "ok").sum()),
         "ran": counts["ran"], "skipped": len(design) - len(pending), "seconds": round(seconds, 3),
+        "startup_seconds": round(startup, 3),
         "runs_per_second": round(counts["ran"] / seconds, 2) if seconds > 0 else None,
         "chunks": counts["chunks"], "retried_chunks": counts["retried"],
         "driver_peak_rss_mb": round(peak_rss_mb(), 1),

@@ -39,7 +39,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         result = run_sweep(args.spec, args.out, executor=kind, workers=workers, address=args.dask,
                            resume=args.resume, retry_failed=args.retry_failed,
-                           chunk_size=args.chunk_size, progress=not args.quiet)  # fmt: skip
+                           chunk_size=args.chunk_size, progress=not args.quiet,
+                           timeout=args.dask_timeout)  # fmt: skip
     except SweepInterrupted as exc:
         print(f"gpu-alloc: {exc}", file=sys.stderr)
         return INTERRUPTED
@@ -80,6 +81,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
     p.add_argument(
         "--dask-local", type=positive, metavar="N", help="start a Dask LocalCluster of N workers"
+    )
+    p.add_argument(
+        "--dask-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for the scheduler and a first worker (default 60)",
     )
     p.add_argument("--resume", action="store_true", help="finish a sweep already in --out")
     p.add_argument(

@@ -31,7 +31,7 @@ from server.components.headline import Headline
 from server.components.lessons import LessonPanel, LessonPicker
 from server.components.negotiation import NegotiationView
 from server.components.supply import SupplyView
-from server.session import RunSpec, Session, use_session
+from server.session import RunContext, RunSpec, Session, use_session
 
 solara.server.settings.telemetry.mixpanel_enable = False  # `solara run` read the env before us
 PLAY_DELAY_S = (
@@ -62,12 +62,23 @@ def use_play(session: Session) -> None:
     solara.lab.use_task(loop, dependencies=[session.playing.value], prefer_threaded=True)
 
 
+CSS = """
+.compare-results td, .compare-results th { padding: 2px 14px; text-align: right; }
+.compare-results td:first-child, .compare-results th:first-child { text-align: left; }
+.event-log li { margin: 2px 0; }
+.lesson-panel { background: #fffbea; border-left: 4px solid #f9a825; padding: 8px 12px; }
+.lesson-questions li { font-style: italic; }
+"""
+
+
 @solara.component
 def Page(initial: RunSpec | None = None) -> None:
     """The whole app for one session: controls left, views centre, the lesson (if any) right."""
     session = use_session(initial)
+    RunContext.provide(session)
     use_play(session)
     solara.Title("GPU allocation: who gets the chips")
+    solara.Style(CSS)
     keys = list(VIEWS)
     lesson_on = session.lesson.value is not None
     with solara.Columns([3, 9, 4] if lesson_on else [3, 13], style={"padding": "8px 16px"}):

@@ -24,6 +24,7 @@ LEVERS: tuple[str, ...] = (
     "supply.scale",
     "firms.Tesla.ready_shift_weeks",
 )
+OWNER_LEVERS = ("owner.policy", "owner.priority", "supplier.redirect_answer")
 SHOCK_PATH = "supply.shocks"
 
 
@@ -49,17 +50,16 @@ class Lever:
 def levers(s: Scenario) -> list[Lever]:
     """Controls that make sense for scenario `s` (e.g. no Tesla lever without a Tesla)."""
     info = {p.path: p for p in walk(s)}
+    owned = len(s.owner.firms) >= 2  # without an owner of several firms, redirect levers do nothing
     out = []
     for path in LEVERS:
         p = info.get(path)
-        if p is None:
+        if p is None or (not owned and path in OWNER_LEVERS):
             continue
         label = p.meta.label
         if path.startswith("firms."):
             label = f"{path.split('.')[1]}: {label}"
         if path == "owner.priority":
-            if len(s.owner.firms) < 2:
-                continue
             orders = tuple(itertools.permutations(s.owner.firms))
             out.append(Lever(path, label, p.meta.help, "order", p.default or s.owner.firms, orders))
         elif p.meta.choices:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import solara
-from mesa.visualization.utils import force_update
+from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from model.params import ScenarioError, walk
@@ -83,6 +83,7 @@ class Session:
     error: solara.Reactive[str | None]
     lesson: solara.Reactive[str | None]
     tab: solara.Reactive[int]
+    version: solara.Reactive[int]  # bumped on every step and reset: the charts' redraw signal
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def step(self, weeks: int = 1) -> None:
@@ -95,7 +96,7 @@ class Session:
                 m.step()
         if not m.running:
             self.playing.set(False)
-        force_update()
+        self.redraw()
 
     def reset(self, spec: RunSpec | None = None) -> bool:
         """Start again from `spec` (default: the current one). On bad settings, keep the run."""
@@ -110,8 +111,25 @@ class Session:
             self.market.set(fresh)
             self.spec.set(spec)
         self.error.set(None)
-        force_update()
+        self.redraw()
         return True
+
+    def redraw(self) -> None:
+        with self.lock:
+            self.version.set(self.version.value + 1)
+
+
+RunContext = solara.create_context(None)
+
+
+def use_tick() -> int:
+    """Subscribe the calling view to its own session's redraws (so a step redraws only that page).
+
+    Outside our page (e.g. a view dropped into Mesa's SolaraViz) it falls back to Mesa's
+    `update_counter`, which SolaraViz bumps after every step.
+    """
+    session = solara.use_context(RunContext)
+    return session.version.value if session is not None else update_counter.get()
 
 
 def use_session(initial: RunSpec | None = None) -> Session:
@@ -125,5 +143,6 @@ def use_session(initial: RunSpec | None = None) -> Session:
         error=solara.use_reactive(None),
         lesson=solara.use_reactive(None),
         tab=solara.use_reactive(0),
+        version=solara.use_reactive(0),
         lock=solara.use_memo(threading.RLock, []),
     )

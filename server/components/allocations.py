@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
 from server.components.echart import EChart
+from server.session import use_tick
 
 
 def allocations_option(m: GpuMarket) -> dict[str, Any]:
@@ -40,14 +40,14 @@ def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, 
 @solara.component
 def AllocationsChart(m: GpuMarket) -> None:
     """Stacked weekly allocations; redraws in place on each step."""
-    update_counter.get()
+    use_tick()
     EChart(allocations_option(m), name="allocations", stamp=m.week, layout=layout_key(m))
 
 
 @solara.component
 def InstalledChart(m: GpuMarket) -> None:
     """Installed base against target per firm."""
-    update_counter.get()
+    use_tick()
     EChart(installed_option(m), name="installed", stamp=m.week, layout=layout_key(m))
 
 

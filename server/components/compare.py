@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from model.params import ScenarioError
@@ -18,7 +17,7 @@ from server.components.allocations import installed_option
 from server.components.common import clean, heading, time_option
 from server.components.echart import EChart
 from server.levers import Lever, levers
-from server.session import RunSpec, Session
+from server.session import RunSpec, Session, use_tick
 
 METRICS = {
     "friction_cum": "Friction so far",
@@ -95,58 +94,90 @@ def overlay_option(a: GpuMarket, b: GpuMarket, metric: str) -> dict[str, Any]:
     return time_option(a, series, METRICS[metric])
 
 
+def results_html(a: GpuMarket, b: GpuMarket) -> str:
+    """The results table as plain HTML (numbers right-aligned, B - A signed)."""
+    rows = "".join(
+        f"<tr><td>{name}</td><td>{r.A:,.2f}</td><td>{r.B:,.2f}</td><td>{r['B - A']:+,.2f}</td></tr>"
+        for name, r in results_table(a, b).iterrows()
+    )
+    head = "<tr><th>result</th><th>A</th><th>B</th><th>B - A</th></tr>"
+    return f'<table class="compare-results">{head}{rows}</table>'
+
+
 @solara.component
 def CompareView(session: Session) -> None:
     """Choose one control to change for B; see both runs' results and charts."""
-    update_counter.get()
+    use_tick()
     m, spec = session.market.value, session.spec.value
-    options = levers(m.config)
-    paths = [lv.path for lv in options]
-    path, set_path = solara.use_state("owner.policy" if "owner.policy" in paths else paths[0])
-    lever = options[paths.index(path)] if path in paths else options[0]
+    options = {lv.label: lv for lv in levers(m.config)}
+    default = next(
+        (k for k, lv in options.items() if lv.path == "owner.policy"), next(iter(options))
+    )
+    label, set_label = solara.use_state(default)
+    lever = options.get(label, options[default])
     picked, set_picked = solara.use_state({})
     value = picked.get(lever.path, default_change(lever))
     follow, set_follow = solara.use_state(False)
-    metric, set_metric = solara.use_state("friction_cum")
+    metric, set_metric = solara.use_state(METRICS["friction_cum"])
     with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
-        solara.Select(label="B changes", values=paths, value=lever.path, on_value=set_path)
+        solara.Select(
+            label="B changes", values=list(options), value=lever.label, on_value=set_label
+        )
         if lever.choices:
             labels = [lever.show(c) for c in lever.choices]
-            solara.Select(label="to", values=labels, value=lever.show(value),
-                          on_value=lambda t: set_picked({**picked, lever.path: lever.choices[labels.index(t)]}))  # fmt: skip
+            pick = lambda t: set_picked({**picked, lever.path: lever.choices[labels.index(t)]})  # noqa: E731
+            solara.Select(label="to", values=labels, value=lever.show(value), on_value=pick)
         else:
             solara.InputFloat(label=f"to ({lever.min:g} to {lever.max:g})", value=float(value),
                               on_value=lambda v: set_picked({**picked, lever.path: v}))  # fmt: skip
         solara.Checkbox(label="only up to this week", value=follow, on_value=set_follow)
     weeks = m.week if follow else None
-    b_spec = spec.with_settings(**{lever.path: list(value) if isinstance(value, tuple) else value})
+    b_spec = spec.with_settings(**{lever.path: value})
     pair = solara.use_memo(lambda: _safe_pair(spec, b_spec, weeks), [spec, b_spec, weeks])
     if isinstance(pair, str):
-        solara.Error(f"B cannot run: {pair}")
+        solara.Error(f"B cannot run: {pair}", classes=["compare-error"])
         return
     a, b = pair
-    solara.Text(f"A: {spec.describe()}    B: {b_spec.describe()}    ({a.week} weeks each)")
+    solara.Text(f"A: {spec.describe()}  |  B: {b_spec.describe()}  ({a.week} weeks each)")
     if a.week == 0:
         solara.Info("Step the run first, or untick 'only up to this week'.")
         return
+    firms = list(m.config.owner.firms) or None
+    top = max(float(wide_max(r, firms)) for r in (a, b))
     with solara.Columns([1, 1]):
         for side, run in (("A", a), ("B", b)):
             with solara.Column():
                 heading(f"{side}: installed base against target")
-                firms = [f for f in m.config.owner.firms] or None
-                EChart(installed_option(run, firms), name=f"compare_{side.lower()}", stamp=run.week,
-                       layout=f"{id(run)}", height=280)  # fmt: skip
+                option = installed_option(run, firms)
+                option["yAxis"]["max"] = top
+                EChart(
+                    option,
+                    name=f"compare_{side.lower()}",
+                    stamp=run.week,
+                    layout=f"{id(run)}",
+                    height=280,
+                )
     with solara.Row(style={"align-items": "center"}):
         heading("A and B over time")
-        solara.Select(label="Metric", values=list(METRICS), value=metric, on_value=set_metric)
+        solara.Select(
+            label="Metric", values=list(METRICS.values()), value=metric, on_value=set_metric
+        )
+    column = next(k for k, v in METRICS.items() if v == metric)
     EChart(
-        overlay_option(a, b, metric),
+        overlay_option(a, b, column),
         name="compare_overlay",
         stamp=a.week,
         layout=f"{id(a)}",
         height=260,
     )
-    solara.DataFrame(results_table(a, b).reset_index(names="result"), items_per_page=20)
+    solara.HTML(tag="div", unsafe_innerHTML=results_html(a, b))
+
+
+def wide_max(m: GpuMarket, firms: list[str] | None) -> float:
+    """Largest installed base or target among `firms`, so A and B share a y scale."""
+    ft = m.firms_table()
+    ft = ft[ft.firm.isin(firms)] if firms else ft
+    return float(max(ft.installed.max(), ft.target.max()))
 
 
 def _safe_pair(a: RunSpec, b: RunSpec, weeks: int | None) -> tuple[GpuMarket, GpuMarket] | str:

@@ -10,12 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.params import ScenarioError
 from model.scenario import load_scenario, scenario_names
 from server.levers import Lever, levers, parse_int, seed_lever, shock_levers, shock_override
-from server.session import RunSpec, Session, freeze
+from server.session import RunSpec, Session, freeze, use_tick
 
 SHOCKS = "supply.shocks"
 LABEL_STYLE = {"font-size": "13px", "color": "rgba(0,0,0,0.6)"}
@@ -106,7 +105,7 @@ def LeverInput(lever: Lever, value: Any, on_value: Any) -> None:
 @solara.component
 def RunBar(session: Session, draft: Draft) -> None:
     """Step, Play/Pause and Reset, with the week and date of the run."""
-    update_counter.get()
+    use_tick()
     m = session.market.value
     playing = session.playing.value
     solara.Text(f"Week {m.week} of {m.weeks}", classes=["run-week"], style={"font-size": "18px"})

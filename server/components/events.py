@@ -6,10 +6,10 @@ import html
 
 import pandas as pd
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import heading
+from server.session import use_tick
 
 FILTERS = {
     "all events": None,
@@ -36,7 +36,7 @@ def event_lines(events: pd.DataFrame, kinds: tuple[str, ...] | None = None) -> l
 @solara.component
 def EventLog(m: GpuMarket) -> None:
     """The newest events of the run, filterable by kind."""
-    update_counter.get()
+    use_tick()
     choice, set_choice = solara.use_state("all events")
     heading("What happened, newest first")
     solara.Select(label="Show", values=list(FILTERS), value=choice, on_value=set_choice)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
 from server.components.echart import EChart
+from server.session import use_tick
 
 
 def fairness_option(m: GpuMarket) -> dict[str, Any]:
@@ -52,13 +52,13 @@ def inflation_option(m: GpuMarket) -> dict[str, Any]:
 
 @solara.component
 def FairnessChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(fairness_option(m), name="fairness", stamp=m.week, layout=layout_key(m), height=280)
 
 
 @solara.component
 def InflationChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(inflation_option(m), name="inflation", stamp=m.week, layout=layout_key(m), height=300)
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import REDIRECT_COLOR, firm_colors, firm_names, heading, layout_key
 from server.components.echart import EChart
+from server.session import use_tick
 
 MOVES = ("redirect", "swap", "swap_repay")
 SOURCE = "Nvidia"
@@ -65,7 +65,7 @@ def sankey_option(m: GpuMarket, week: int | None) -> dict[str, Any]:
 @solara.component
 def FlowChart(m: GpuMarket, cumulative: bool) -> None:
     """This week's flows (the last simulated week) or all weeks so far."""
-    update_counter.get()
+    use_tick()
     week = None if cumulative else max(m.week - 1, 0)
     name = "flow_cumulative" if cumulative else "flow_week"
     EChart(sankey_option(m, week), name=name, stamp=m.week, layout=layout_key(m), height=420)
@@ -74,7 +74,7 @@ def FlowChart(m: GpuMarket, cumulative: bool) -> None:
 @solara.component
 def FlowView(m: GpuMarket) -> None:
     """Fifth tab: this week's supply and the whole run's, side by side."""
-    update_counter.get()
+    use_tick()
     last = m.firms_table().date.iloc[-1] if m.week else m.date.isoformat()
     with solara.Columns([1, 1]):
         with solara.Column():
@@ -83,4 +83,7 @@ def FlowView(m: GpuMarket) -> None:
         with solara.Column():
             heading(f"Cumulative since {m.config.start_date}")
             FlowChart(m, cumulative=True)
-    solara.Text("Red bands: units the owner redirected (or swaps repaid) between his firms.")
+    solara.Text(
+        "Left: Nvidia's output. Middle: what the allocation rule booked for each firm. Right: what each "
+        "firm received. Red bands: units the owner redirected (or swaps repaid) between his firms."
+    )

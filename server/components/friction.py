@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import FRICTION_PARTS, clean, heading, layout_key, time_option
 from server.components.echart import EChart
+from server.session import use_tick
 
 MARKERS = {  # event kinds -> (legend name, symbol, colour)
     "redirect": ("Redirect", "triangle", "#d62728"),
@@ -75,13 +75,13 @@ def cumulative_option(m: GpuMarket) -> dict[str, Any]:
 
 @solara.component
 def FrictionChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(friction_option(m), name="friction", stamp=m.week, layout=layout_key(m), height=340)
 
 
 @solara.component
 def CumulativeFrictionChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(
         cumulative_option(m), name="friction_cum", stamp=m.week, layout=layout_key(m), height=220
     )

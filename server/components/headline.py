@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import fmt_units
+from server.session import use_tick
 
 
 def headline(m: GpuMarket) -> dict[str, str]:
@@ -31,7 +31,7 @@ def headline(m: GpuMarket) -> dict[str, str]:
 @solara.component
 def Headline(m: GpuMarket) -> None:
     """A row of small cards: the numbers a teacher reads out while stepping."""
-    update_counter.get()
+    use_tick()
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         for label, value in headline(m).items():
             with solara.Div(classes=["headline"], style={"padding": "4px 10px", "border": "1px solid #ddd",

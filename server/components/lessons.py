@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from server.components.common import heading, md_html
 from server.curriculum import Lesson, lesson, lessons
-from server.session import Session
+from server.session import Session, use_tick
 
 
 def start_lesson(session: Session, le: Lesson, views: list[str]) -> None:
@@ -41,7 +40,7 @@ def stage_html(text: str, questions: tuple[str, ...]) -> str:
 @solara.component
 def LessonPanel(session: Session) -> None:
     """The active lesson: its summary, the newest stage reached (with questions), earlier ones below."""
-    update_counter.get()
+    use_tick()
     le = lesson(session.lesson.value)
     m = session.market.value
     heading(le.title, level=3)
@@ -50,9 +49,7 @@ def LessonPanel(session: Session) -> None:
     for i, stage in enumerate(reversed(reached)):
         label = f"Week {stage.week}" if stage.week else "Start"
         style = "font-size: 15px;" if i == 0 else "font-size: 13px; color: #666;"
-        with solara.Card(
-            label, classes=["lesson-stage", "lesson-current" if i == 0 else "lesson-earlier"]
-        ):
+        with solara.Card(label, classes=["lesson-current" if i == 0 else "lesson-earlier"]):
             solara.HTML(
                 tag="div", unsafe_innerHTML=stage_html(stage.text, stage.questions), style=style
             )

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from model.negotiation import NegotiationResult, Party, negotiate, price_parties
@@ -21,6 +20,7 @@ from model.records import MechanismContext
 from model.scenario import CONCESSION_CHOICES, CONCESSION_EXPONENT, Firm
 from server.components.common import clean, heading
 from server.components.echart import EChart
+from server.session import use_tick
 
 PATIENCE = next(p.meta for p in walk(Firm(name="_")) if p.path == "patience")
 PATIENCE_FLOOR = 0.5  # below this the buyer concedes almost everything in round two: nothing to see
@@ -125,7 +125,7 @@ def _strategy_name(exponent: float) -> str:
 @solara.component
 def NegotiationView(m: GpuMarket) -> None:
     """Pick a buyer; see this week's alternating offers and both aspiration curves."""
-    update_counter.get()
+    use_tick()
     t = m.buyers.traits
     named = [n for n, o in zip(t.names, t.owners, strict=True) if o != "long tail"]
     firm, set_firm = solara.use_state("Tesla" if "Tesla" in named else named[0])
@@ -139,9 +139,14 @@ def NegotiationView(m: GpuMarket) -> None:
         solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)
         solara.Select(label="Buyer's concession", values=list(CONCESSION_CHOICES), value=concession,
                       on_value=lambda v: set_what_if({**what_if, (firm, "concession"): v}))  # fmt: skip
-        solara.SliderFloat(label=f"Buyer's patience ({PATIENCE.label.lower()})",
-                           min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0), max=PATIENCE.max or 1.0, step=0.005,
-                           value=patience, on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}))  # fmt: skip
+        with solara.Column(gap="0px", style={"min-width": "260px"}):
+            solara.Text(
+                f"Buyer's patience (weekly discount factor): {patience:.3f}",
+                style={"font-size": "13px"},
+            )
+            solara.SliderFloat("", min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0), max=PATIENCE.max or 1.0,
+                               step=0.005, value=patience, tick_labels="end_points",
+                               on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}))  # fmt: skip
     b = bargain(m, firm, concession, max(patience, PATIENCE_FLOOR))
     solara.Text(summary(b), classes=["negotiation-summary"])
     EChart(

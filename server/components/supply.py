@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
 from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
 from server.components.echart import EChart
+from server.session import use_tick
 
 
 def idle_option(m: GpuMarket) -> dict[str, Any]:
@@ -57,19 +57,19 @@ def price_option(m: GpuMarket) -> dict[str, Any]:
 
 @solara.component
 def IdleChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(idle_option(m), name="idle", stamp=m.week, layout=layout_key(m), height=260)
 
 
 @solara.component
 def BacklogChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(backlog_option(m), name="backlog", stamp=m.week, layout=layout_key(m), height=260)
 
 
 @solara.component
 def PriceChart(m: GpuMarket) -> None:
-    update_counter.get()
+    use_tick()
     EChart(price_option(m), name="price", stamp=m.week, layout=layout_key(m), height=260)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.spec import Spec
+from experiments.spec import Spec, expand_paths
 from model.params import ScenarioError
 from model.scenario import to_raw
 
@@ -79,10 +79,11 @@ def design_table(spec: Spec) -> pd.DataFrame:
         for values in itertools.product(*spec.grid.values())
     ]
     samples = sample_points(spec)
+    firms = [f.name for f in spec.scenario.firms]
     rows, seen = [], set()
     for config, (g, (s, point)) in enumerate(itertools.product(grid_points, enumerate(samples))):
         overrides = {**g, **point}
-        text = json.dumps(overrides, sort_keys=True)
+        text = json.dumps(expand_paths(overrides, firms), sort_keys=True)
         for seed in spec.seeds:
             run_id = _digest([base, text, seed])[:16]
             k = 1

@@ -6,7 +6,6 @@ Everything is checked here, before any run, against the scenario's own parameter
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -14,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from experiments.keep import DEFAULT_METRICS, check_keep
-from model.params import ParamInfo, ScenarioError, coerce, walk
+from experiments.sweep_params import check_grid, check_sample, expand_paths, flat, typed_value
+from model.params import ScenarioError, walk
 from model.scenario import Scenario, load_scenario
 
 SPEC_DIR = resources.files("experiments") / "specs"
 TOP_KEYS = ("name", "description", "scenario", "steps", "seed", "replications", "seeds",
             "chunk_size", "fixed", "grid", "sample", "keep", "report")  # fmt: skip
-SAMPLERS = ("lhs", "sobol")
 NOT_SWEPT = {"name", "description", "start_date", "weeks", "seed"}
 
 
@@ -111,15 +110,15 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
     if chunk is not None and chunk < 1:
         raise ScenarioError(f"{where}: chunk_size: must be >= 1, got {chunk}")
     fixed = {
-        p: _value(params, p, v, where, "fixed") for p, v in _flat(data, "fixed", where).items()
+        p: typed_value(params, p, v, where, "fixed") for p, v in flat(data, "fixed", where).items()
     }
-    grid = _grid(params, _flat(data, "grid", where), where)
-    sampler, samples, ranges, integer = _sample(params, data.get("sample"), where)
+    grid = check_grid(params, flat(data, "grid", where), where)
+    sampler, samples, ranges, integer = check_sample(params, data.get("sample"), where)
     _no_overlap(where, fixed=fixed, grid=grid, sample=ranges)
     if sampler == "sobol" and len(ranges) < 2:
         raise ScenarioError(f"{where}: sample.ranges: Sobol indices need at least two ranges")
     try:
-        scenario = load_scenario(base, fixed)
+        scenario = load_scenario(base, expand_paths(fixed, [f.name for f in base.firms]))
     except ScenarioError as exc:
         raise ScenarioError(f"{where}: fixed: {exc}") from None
     keep = data.get("keep", {})
@@ -170,93 +169,6 @@ def _seeds(data: dict[str, Any], where: str, seed: int) -> tuple[int, ...]:
     if reps < 1:
         raise ScenarioError(f"{where}: replications: must be >= 1, got {reps}")
     return tuple(seed + r for r in range(reps))
-
-
-def _flat(data: dict[str, Any], key: str, where: str, prefix: str = "") -> dict[str, Any]:
-    """`{"market": {"mechanism": [...]}}` and `{"market.mechanism": [...]}` both give dotted keys."""
-    table = data.get(key, {}) if not prefix else data
-    if not isinstance(table, dict):
-        raise ScenarioError(
-            f"{where}: {key}{'.' + prefix if prefix else ''}: expected a table, got {table!r}"
-        )
-    out: dict[str, Any] = {}
-    for k, v in table.items():
-        path = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flat(v, key, where, path + "."))
-        else:
-            out[path] = v
-    return out
-
-
-def _param(params: dict[str, ParamInfo], path: str, where: str, section: str) -> ParamInfo:
-    if path in params:
-        return params[path]
-    close = difflib.get_close_matches(path, list(params), n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    raise ScenarioError(f"{where}: {section}.{path}: not a parameter of the scenario{hint}")
-
-
-def _value(params: dict[str, ParamInfo], path: str, value: Any, where: str, section: str) -> Any:
-    info = _param(params, path, where, section)
-    return coerce(info.type, value, where, f"{section}.{path}", info.meta)
-
-
-def _grid(params: dict[str, ParamInfo], flat: dict[str, Any], where: str) -> dict[str, tuple]:
-    grid: dict[str, tuple] = {}
-    for path, values in flat.items():
-        if not isinstance(values, list) or not values:
-            raise ScenarioError(
-                f"{where}: grid.{path}: expected a non-empty list of values, got {values!r}"
-            )
-        typed = tuple(_value(params, path, v, where, "grid") for v in values)
-        if len({repr(v) for v in typed}) != len(typed):
-            raise ScenarioError(f"{where}: grid.{path}: duplicate values in {values!r}")
-        grid[path] = typed
-    return grid
-
-
-def _sample(params: dict[str, ParamInfo], sample: Any, where: str):
-    if sample is None:
-        return None, 0, {}, frozenset()
-    if not isinstance(sample, dict):
-        raise ScenarioError(f"{where}: sample: expected a table, got {sample!r}")
-    for key in sample:
-        if key not in ("method", "n", "ranges"):
-            raise ScenarioError(
-                f"{where}: sample.{key}: unknown key (valid keys: method, n, ranges)"
-            )
-    method = sample.get("method", "lhs")
-    if method not in SAMPLERS:
-        raise ScenarioError(
-            f"{where}: sample.method: {method!r} is not one of: {', '.join(SAMPLERS)}"
-        )
-    n = sample.get("n")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ScenarioError(f"{where}: sample.n: expected a whole number >= 1, got {n!r}")
-    ranges: dict[str, tuple[float, float]] = {}
-    integer = set()
-    for path, bounds in _flat(sample, "ranges", where).items():
-        info = _param(params, path, where, "sample.ranges")
-        if info.type not in (int, float):
-            raise ScenarioError(
-                f"{where}: sample.ranges.{path}: only numbers can be sampled; use grid for {info.type.__name__} values"
-            )
-        if not isinstance(bounds, list) or len(bounds) != 2:
-            raise ScenarioError(
-                f"{where}: sample.ranges.{path}: expected [low, high], got {bounds!r}"
-            )
-        lo, hi = (coerce(info.type, b, where, f"sample.ranges.{path}", info.meta) for b in bounds)
-        if not lo < hi:
-            raise ScenarioError(
-                f"{where}: sample.ranges.{path}: low {lo!r} must be below high {hi!r}"
-            )
-        ranges[path] = (lo, hi)
-        if info.type is int:
-            integer.add(path)
-    if not ranges:
-        raise ScenarioError(f"{where}: sample.ranges: give at least one parameter range")
-    return method, n, ranges, frozenset(integer)
 
 
 def _no_overlap(where: str, **sections: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ and run ids are deterministic."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,21 @@ def test_toml_spec_with_nested_tables(tmp_path: Path) -> None:
     assert s.name == "s" and s.seeds == (3, 4)
     assert s.grid == {"market.mechanism": ("uniform",), "firms.Tesla.ready_shift_weeks": (0, 8)}
     assert "firms.Tesla.installed.final" in s.metrics and len(s.metrics) == len(s.scenario.firms)
+
+
+def test_firm_wildcard_sets_a_field_of_every_firm() -> None:
+    s = load_spec(spec(grid={"firms.*.inflation": [1.5, 3.0]}, fixed={"firms.*.ordering": "fixed"}))
+    assert {f.ordering for f in s.scenario.firms} == {"fixed"}
+    d = design_table(s)
+    assert d["firms.*.inflation"].tolist() == [1.5, 1.5, 3.0, 3.0]
+    overrides = json.loads(d.overrides.iloc[-1])
+    assert overrides == {f"firms.{f.name}.inflation": 3.0 for f in s.scenario.firms}
+    with pytest.raises(
+        ScenarioError, match=r"grid\.firms\.\*\.inflation: 0\.5 is below the minimum 1"
+    ):
+        load_spec(spec(grid={"firms.*.inflation": [0.5]}))
+    with pytest.raises(ScenarioError, match=r"grid\.firms\.\*\.mood: not a parameter"):
+        load_spec(spec(grid={"firms.*.mood": [1]}))
 
 
 def test_latin_hypercube_is_reproducible_and_in_range() -> None:

@@ -28,6 +28,19 @@ def test_builtin_specs_load_and_resolve_by_name() -> None:
         assert s.name == name and len(design_table(s)) > 0
 
 
+def test_the_documented_example_spec_is_valid(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "experiments" / "README_sweeps.md").read_text()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my.toml"
+    path.write_text(example)
+    s = load_spec(path)
+    assert len(design_table(s)) == 3 * 2 * 16 * 3
+    assert "firms.Tesla.idle.max" in s.metrics and s.series == (
+        "price_usd",
+        "firms.Tesla.installed",
+    )
+
+
 def test_grid_design_has_every_combination_and_seed() -> None:
     d = design_table(load_spec(spec()))
     assert len(d) == 2 * 2 * 2

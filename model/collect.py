@@ -68,11 +68,11 @@ def _record_model(m: GpuMarket, w: Week, friction, value: np.ndarray, spend: np.
 def _discrepancy_onsets(m: GpuMarket, gap: np.ndarray) -> None:
     """An event when a firm's public statement first drifts beyond tolerance from its bookings."""
     b = m.buyers
-    for i in np.flatnonzero((gap > 0) & (m._last_gap == 0)):
+    for i in np.flatnonzero((gap > 0) & (m.last_gap == 0)):
         name, said = b.traits.names[i], int(b.traits.statement[i])
         booked = said - int(gap[i])
         text = f"{name} says {said:,} GPUs; its bookings imply {booked:,} (friction accrues weekly)"
         m.supplier.ledger.record(
             Event(m.week, EventKind.DISCREPANCY, name, units=int(gap[i]), text=text)
         )
-    m._last_gap = gap.astype(float)
+    m.last_gap = gap.astype(float)

@@ -74,8 +74,8 @@ class GpuMarket(mesa.Model):
         self.recorder = Recorder(self.weeks, named, self.buyers.n - named, list(names),
                                  list(self.buyers.traits.owners), date_labels(self.start, self.weeks))  # fmt: skip
         self.lead_time = np.full(self.buyers.n, float(config.market.horizon_weeks))
-        self._last_gap = np.zeros(self.buyers.n)
-        self._last_slots = self.buyers.slots_at(0).copy()
+        self.last_gap = np.zeros(self.buyers.n)
+        self.last_slots = self.buyers.slots_at(0).copy()
         self.running = self.weeks > 0
 
     # --- the week ----------------------------------------------------------------------------------
@@ -164,13 +164,13 @@ class GpuMarket(mesa.Model):
         b = self.buyers
         now = b.slots_at(self.week)
         grew = np.flatnonzero(
-            (now > self._last_slots) & (np.asarray(b.traits.owners) != LONG_TAIL_OWNER)
+            (now > self.last_slots) & (np.asarray(b.traits.owners) != LONG_TAIL_OWNER)
         )
         for i in grew:
-            extra = int(now[i] - self._last_slots[i])
+            extra = int(now[i] - self.last_slots[i])
             self.supplier.ledger.record(Event(self.week, EventKind.EXPANSION, b.traits.names[i], units=extra,
                                               text=f"{b.traits.names[i]}'s data centre can now power {extra:,} more GPUs"))  # fmt: skip
-        self._last_slots = now.copy()
+        self.last_slots = now.copy()
 
     # --- phase 7: trust, friction, data --------------------------------------------------------
 

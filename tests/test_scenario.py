@@ -68,7 +68,7 @@ def test_no_redirect_is_baseline_without_the_owner() -> None:
     ],
 )
 def test_bad_values_name_file_field_and_value(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(ScenarioError, match=None) as err:
+    with pytest.raises(ScenarioError) as err:
         load_scenario(write(tmp_path, text))
     assert message in str(err.value)
     assert str(err.value).startswith(str(tmp_path / "s.toml"))
@@ -90,7 +90,7 @@ def test_overrides_reach_nested_fields_and_named_firms() -> None:
 
 
 def test_overrides_are_validated_like_files() -> None:
-    with pytest.raises(ScenarioError, match="firms.Tesla.slots: -5 is below the minimum 0"):
+    with pytest.raises(ScenarioError, match=r"firms\.Tesla\.slots: -5 is below the minimum 0"):
         load_scenario("baseline", {"firms.Tesla.slots": -5})
     with pytest.raises(ScenarioError, match="no item 'Nobody' in firms"):
         load_scenario("baseline", {"firms.Nobody.slots": 5})

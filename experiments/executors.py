@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -113,6 +114,7 @@ class DaskExecutor(Executor):
             ) from None
         self._cluster = None
         self._own_client = client is None
+        self._asked, self._threads = -1e9, 1
         if client is not None:
             self.client = client
         elif address:
@@ -150,8 +152,12 @@ class DaskExecutor(Executor):
 
     @property
     def workers(self) -> int:
-        info = self.client.scheduler_info(n_workers=-1).get("workers", {})
-        return max(1, sum(w.get("nthreads", 1) for w in info.values()))
+        """Worker threads now (asked of the scheduler at most every few seconds: clusters grow)."""
+        if time.monotonic() - self._asked > 5:
+            info = self.client.scheduler_info(n_workers=-1).get("workers", {})
+            self._threads = max(1, sum(w.get("nthreads", 1) for w in info.values()))
+            self._asked = time.monotonic()
+        return self._threads
 
     def submit(self, job: Job, rows: list[Row]) -> cf.Future:
         return self._pool.submit(run_chunk, job, rows)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import resource
 import sys
 import tempfile
 import time
@@ -120,7 +119,13 @@ def run_sweep(spec: str | Path | dict | Spec, out: str | Path | None = None, *,
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux reports KiB, macOS bytes)."""
+    """This process's peak resident memory (Linux reports KiB, macOS bytes; elsewhere, RSS now)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        import psutil
+
+        return psutil.Process().memory_info().peak_wset / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
@@ -157,20 +162,20 @@ def drive(ex: Executor, job: Job, design: pd.DataFrame, pending: pd.DataFrame, s
           chunk_size: int | None, already: int, progress: bool) -> dict[str, int]:  # fmt: skip
     """Keep about two chunks per worker in flight; write each result as it arrives."""
     by_index = design.drop(columns=["overrides"]).set_index("run_index")
-    rows = list(
-        pending[["run_index", "run_id", "overrides", "seed"]].itertuples(index=False, name=None)
-    )
-    sizer = ChunkSizer(chunk_size, len(rows), ex.workers)
+    columns = ["run_index", "run_id", "overrides", "seed"]
+    total = len(pending)
+    sizer = ChunkSizer(chunk_size, total, ex.workers)
     inflight: dict[cf.Future, tuple[list, int]] = {}
     counts = {"ran": 0, "chunks": 0, "retried": 0, "failed": 0}
     bar = tqdm(total=len(design), initial=already, unit="run", file=sys.stderr, disable=not progress,
                dynamic_ncols=True, smoothing=0.05, desc=f"sweep {ex.name}")  # fmt: skip
     nxt = 0
     try:
-        while nxt < len(rows) or inflight:
-            while nxt < len(rows) and len(inflight) < 2 * ex.workers:
+        while nxt < total or inflight:
+            while nxt < total and len(inflight) < 2 * ex.workers:
                 size = sizer.next()
-                chunk = [(int(i), r, o, int(s)) for i, r, o, s in rows[nxt : nxt + size]]
+                part = pending.iloc[nxt : nxt + size][columns].itertuples(index=False, name=None)
+                chunk = [(int(i), str(r), str(o), int(sd)) for i, r, o, sd in part]
                 nxt += size
                 inflight[_submit(ex, job, chunk)] = (chunk, 0)
             finished, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)

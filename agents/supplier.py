@@ -71,11 +71,7 @@ class Supplier(mesa.Agent):
 
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:
         """Run the mechanism on this week's available units; returns it and each buyer's response."""
-        alloc = mechanisms.allocate(self.market.mechanism, orders, self.available, ctx)
-        response = mechanisms.responsiveness(
-            self.market.mechanism, orders, self.available, alloc, ctx
-        )
-        return alloc, response
+        return mechanisms.allocate_with_response(self.market.mechanism, orders, self.available, ctx)
 
     # --- phase 4 ---------------------------------------------------------------------------------
 

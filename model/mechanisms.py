@@ -24,6 +24,7 @@ MAX_UNITS = 2**31 - 1  # bound on orders, past purchases and capacity: K * q_i s
 Arr = np.ndarray
 Allocate = Callable[[Arr, int, Ctx], Allocation]
 Slopes = Callable[[Arr, int, Allocation, Ctx], Arr]
+Both = Callable[[Arr, int, Ctx], tuple[Allocation, Arr]]
 
 
 class _Outcome(NamedTuple):
@@ -232,20 +233,32 @@ def _auction(q: Arr, k: int, ctx: Ctx) -> _Outcome:
 # --- mechanisms: allocation and responsiveness from each rule --------------------------------
 
 
-def _mechanism(rule: Callable[[Arr, int, Ctx], _Outcome]) -> tuple[Allocate, Slopes]:
-    """A rule's two registry entries: its `Allocation` (list price unless it sets one) and slopes."""
+class _Entries(NamedTuple):
+    """A rule's registry entries: allocation, slopes, and both from one evaluation."""
+
+    allocate: Allocate
+    slopes: Slopes
+    both: Both
+
+
+def _mechanism(rule: Callable[[Arr, int, Ctx], _Outcome]) -> _Entries:
+    """A rule's registry entries: its `Allocation` (list price unless it sets one) and slopes."""
 
     @wraps(rule)
-    def allocate(orders: Arr, capacity: int, ctx: Ctx) -> Allocation:
+    def both(orders: Arr, capacity: int, ctx: Ctx) -> tuple[Allocation, Arr]:
         q, k = _inputs(orders, capacity)
         out = rule(q, k, ctx)
         price = ctx.list_price if out.price is None else out.price
-        return Allocation(out.units, np.full(q.size, float(price)))
+        return Allocation(out.units, np.full(q.size, float(price))), out.slopes
+
+    @wraps(rule)
+    def allocate(orders: Arr, capacity: int, ctx: Ctx) -> Allocation:
+        return both(orders, capacity, ctx)[0]
 
     def slopes(orders: Arr, capacity: int, alloc: Allocation, ctx: Ctx) -> Arr:
         return rule(*_inputs(orders, capacity), ctx).slopes
 
-    return allocate, slopes
+    return _Entries(allocate, slopes, both)
 
 
 def negotiation(orders: Arr, capacity: int, ctx: Ctx) -> Allocation:
@@ -276,17 +289,24 @@ class MechanismSpec:
     responsiveness: Slopes
     description: str
     fills: bool = True  # hands out exactly min(K, sum q) unless the context caps orders
+    both: Both | None = None  # allocation and slopes from one evaluation, where the rule can
+
+
+def _rule_spec(name: str, rule: Callable[[Arr, int, Ctx], _Outcome], description: str,
+               fills: bool = True) -> MechanismSpec:  # fmt: skip
+    entries = _mechanism(rule)
+    return MechanismSpec(name, entries.allocate, entries.slopes, description, fills, entries.both)
 
 
 MECHANISMS: dict[str, MechanismSpec] = {
     s.name: s
     for s in (
-        MechanismSpec("proportional", *_mechanism(_proportional), "Shares K q_i / sum q."),
-        MechanismSpec("uniform", *_mechanism(_uniform), "Sprumont: min(q_i, L), water-filling."),
-        MechanismSpec("linear", *_mechanism(_linear), "Equal cut from every order, floored at 0."),
-        MechanismSpec("turn_and_earn", *_mechanism(_turn_and_earn), "By past purchases."),
-        MechanismSpec("priority", *_mechanism(_priority), "Tiers in turn; readiness cap option."),
-        MechanismSpec("auction", *_mechanism(_auction), "Uniform-price auction, reserve.", False),
+        _rule_spec("proportional", _proportional, "Shares K q_i / sum q."),
+        _rule_spec("uniform", _uniform, "Sprumont: min(q_i, L), water-filling."),
+        _rule_spec("linear", _linear, "Equal cut from every order, floored at 0."),
+        _rule_spec("turn_and_earn", _turn_and_earn, "By past purchases."),
+        _rule_spec("priority", _priority, "Tiers in turn; readiness cap option."),
+        _rule_spec("auction", _auction, "Uniform-price auction, reserve.", False),
         MechanismSpec(
             "negotiation", negotiation, _negotiation_slopes, "Alternating offers.", False
         ),
@@ -318,3 +338,17 @@ def responsiveness(
     spec, q = _spec(name), _units(orders)
     slopes = spec.responsiveness(q, capacity, alloc, Ctx.neutral(q.size) if ctx is None else ctx)
     return np.clip(np.asarray(slopes, dtype=float), 0.0, 1.0)
+
+
+def allocate_with_response(
+    name: str, orders: Arr, capacity: int, ctx: Ctx | None = None
+) -> tuple[Allocation, Arr]:
+    """`allocate` and `responsiveness` together, evaluating a rule once (the supplier's weekly call)."""
+    spec, q = _spec(name), _units(orders)
+    ctx = Ctx.neutral(q.size) if ctx is None else ctx
+    if spec.both is not None:
+        alloc, slopes = spec.both(q, capacity, ctx)
+    else:
+        alloc = spec.allocate(q, capacity, ctx)
+        slopes = spec.responsiveness(q, capacity, alloc, ctx)
+    return alloc, np.clip(np.asarray(slopes, dtype=float), 0.0, 1.0)

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.mechanisms import MAX_UNITS, MECHANISMS, allocate, mechanism_names, responsiveness
+from model.mechanisms import (
+    MAX_UNITS,
+    MECHANISMS,
+    allocate,
+    allocate_with_response,
+    mechanism_names,
+    responsiveness,
+)
 from model.records import MechanismContext
 
 NAMES = mechanism_names()
@@ -60,6 +67,9 @@ def check_contract(name: str, orders: np.ndarray, capacity: int, ctx: MechanismC
     assert np.array_equal(again.units, a) and np.array_equal(again.prices, alloc.prices)
     slope = responsiveness(name, orders, capacity, alloc, ctx)
     assert slope.shape == (n,) and np.all((slope >= 0) & (slope <= 1))
+    both, slopes = allocate_with_response(name, orders, capacity, ctx)
+    assert np.array_equal(both.units, a) and np.array_equal(both.prices, alloc.prices)
+    assert np.array_equal(slopes, slope), "one evaluation must give what the two calls give"
 
 
 @pytest.mark.parametrize("name", NAMES)

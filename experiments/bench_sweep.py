@@ -23,6 +23,7 @@ import mesa
 from experiments.bench_common import Settings
 from experiments.keep import DEFAULT_METRICS, compute_metrics
 from model.market import GpuMarket
+from model.scenario import Scenario, load_scenario
 
 SCENARIO = "classroom"
 SWEEP_RUNS = 1_000
@@ -37,7 +38,7 @@ class BatchMarket(GpuMarket):
     the end of the run, so both paths do the same work per run.
     """
 
-    def __init__(self, scenario: str = SCENARIO, seed: int | None = None,
+    def __init__(self, scenario: str | Scenario = SCENARIO, seed: int | None = None,
                  overrides: dict[str, Any] | None = None, steps: int | None = None) -> None:  # fmt: skip
         super().__init__(scenario, seed=seed, overrides=overrides, steps=steps)
         self.metrics: dict[str, float] = {}
@@ -63,7 +64,9 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
     start = time.perf_counter()
     if kind == "batch_run":
         method = mp.get_start_method(allow_none=True)
-        results = mesa.batch_run(BatchMarket, parameters={"scenario": SCENARIO, "steps": steps},
+        # The validated scenario, as the sweep passes it: a name would re-read the TOML each run.
+        scenario = load_scenario(SCENARIO)
+        results = mesa.batch_run(BatchMarket, parameters={"scenario": scenario, "steps": steps},
                                  number_processes=workers, rng=list(range(runs)),
                                  display_progress=False)  # fmt: skip
         seconds = time.perf_counter() - start

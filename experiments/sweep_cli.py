@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def builtin_specs() -> list[str]:
+    """Names of experiments/specs/*.toml, without importing the model (the CLI starts fast)."""
+    folder = resources.files("experiments") / "specs"
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` and `report` to the `gpu-alloc` command line."""
     p = sub.add_parser("sweep", help="run a parameter sweep from a spec (TOML or built-in name)",
                        description="Run every run of SPEC (a TOML file or a built-in name: "
-                       "mechanisms, redirect, theory, sensitivity) and write Parquet results to --out.")  # fmt: skip
+                       f"{', '.join(builtin_specs())}) and write Parquet results to --out.")  # fmt: skip
     p.add_argument("spec", help="spec file or built-in spec name")
     p.add_argument("--out", required=True, help="results directory")
     p.add_argument("--workers", type=positive, default=1, help="local worker processes (1: serial)")

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 from experiments.cli import main
@@ -148,8 +147,9 @@ def test_resume_after_a_real_interruption_matches_an_uninterrupted_sweep(
     same_runs(resumed.series, reference.series)
 
 
-def pool_workers() -> list[psutil.Process]:
+def pool_workers() -> list:
     """The process pool's workers: children of this process's multiprocessing fork server."""
+    psutil = pytest.importorskip("psutil")
     servers = [c for c in psutil.Process().children() if "forkserver" in " ".join(c.cmdline())]
     return [w for s in servers for w in s.children()]
 

@@ -147,9 +147,8 @@ def test_resume_after_a_real_interruption_matches_an_uninterrupted_sweep(
     same_runs(resumed.series, reference.series)
 
 
-def pool_workers() -> list:
+def pool_workers(psutil) -> list:
     """The process pool's workers: children of this process's multiprocessing fork server."""
-    psutil = pytest.importorskip("psutil")
     servers = [c for c in psutil.Process().children() if "forkserver" in " ".join(c.cmdline())]
     return [w for s in servers for w in s.children()]
 
@@ -157,12 +156,13 @@ def pool_workers() -> list:
 def test_process_pool_gives_the_same_results_and_survives_a_killed_worker(
     reference, tmp_path: Path
 ) -> None:
+    psutil = pytest.importorskip("psutil")
     killed: list[int] = []
 
     def kill_one_worker() -> None:
         while not list((tmp_path / "chunks").glob("runs-*.parquet")):
             time.sleep(0.005)
-        victim = pool_workers()[0]
+        victim = pool_workers(psutil)[0]
         os.kill(victim.pid, signal.SIGKILL)
         killed.append(victim.pid)
 

@@ -14,6 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# Settings that change the figures: bytecode caching (spawned workers import faster with it) and
+# BLAS threads.
+ENV_NOTED = (
+    "PYTHONDONTWRITEBYTECODE",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OMP_NUM_THREADS",
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -84,4 +93,5 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "mesa": mesa.__version__,
+        "env": {k: os.environ[k] for k in ENV_NOTED if k in os.environ},
     }

@@ -141,9 +141,10 @@ def goal_table(r: dict[str, Any], md: bool = False) -> str:
 def header(r: dict[str, Any]) -> str:
     m = r["machine"]
     n = r["settings"]["repeats"]
+    env = "".join(f"; {k}={v}" for k, v in m.get("env", {}).items())
     return (f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
             f"numpy {m['numpy']}, Mesa {m['mesa']}; load average {load(r['load_before'])} before, "
-            f"{load(r['load_after'])} after; median of {n} repeat{'s' * (n > 1)}")  # fmt: skip
+            f"{load(r['load_after'])} after; median of {n} repeat{'s' * (n > 1)}{env}")  # fmt: skip
 
 
 def load(averages: list[float]) -> str:
@@ -164,5 +165,18 @@ def render_markdown(r: dict[str, Any]) -> str:
              f"Measured on {header(r)}, {r['date']}.", ""]  # fmt: skip
     for title, body in sections(r, md=True):
         parts += [f"**{title}**", "", body, ""]
-    parts += ["**Goals (issue 5)**", "", goal_table(r, md=True), ""]
+    parts += ["**Goals (issue 5)**", "", goal_table(r, md=True), "", HOW, ""]
     return "\n".join(parts)
+
+
+HOW = """How it is measured (`experiments/bench*.py`): wall-clock medians. (1) building and running the
+model. (2) `long-tail` with N small buyers, running time only, divided by the weeks. (3) the
+model's own orders, capacity and context after 10 weeks; the floor is the simplest correct numpy
+code of the rule (`experiments/bench_floor.py`), checked to give the same units; the allocate
+phase is the supplier's weekly call (allocation and responsiveness). (4) the 9 strategy pairs x
+both openers x 20 and 100 rounds over prices 0..100, NegMAS's `SAOMechanism` with its TB
+negotiators against ours; every agreement and its round compared. (5) whole sweeps, starting
+workers included, default metrics per run; `mesa.batch_run` runs a subclass with a DataCollector
+that holds the same metrics, computed once at the end, and gets the validated scenario as the
+sweep does. (6) a fresh process drives a process-pool sweep and samples its own resident memory.
+Refresh with `gpu-alloc bench --big --markdown experiments/BENCHMARKS.md` on a quiet machine."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,12 +91,15 @@ def bench_sweeps(s: Settings) -> dict[str, Any]:
     runs, steps = (40, 4) if s.quick else (SWEEP_RUNS, None)
     steps = steps or GpuMarket(SCENARIO).weeks
     repeats = 1 if s.quick else min(s.repeats, 3)
+    times: dict[str, list[float]] = {kind: [] for kind in EXECUTORS}
+    for _ in range(repeats):  # interleaved, so a change in the machine's load hits all alike
+        for kind in EXECUTORS:
+            times[kind].append(sweep_seconds(kind, runs, steps, s.workers))
     rows = []
     for kind in EXECUTORS:
-        times = sorted(sweep_seconds(kind, runs, steps, s.workers) for _ in range(repeats))
-        seconds = times[len(times) // 2]
+        seconds = statistics.median(times[kind])
         rows.append({"executor": kind, "workers": 1 if kind == "serial" else s.workers,
-                     "seconds": seconds, "runs_per_s": runs / seconds})  # fmt: skip
+                     "seconds": seconds, "runs_per_s": runs / seconds, "all_seconds": times[kind]})  # fmt: skip
     rate = {r["executor"]: r["runs_per_s"] for r in rows}
     ratios = {
         "process_vs_serial": rate["process"] / rate["serial"],

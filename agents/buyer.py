@@ -58,6 +58,7 @@ class Buyers:
         self.fill = np.ones(n)
         self.response = np.zeros(n)
         self.spend_cum = np.zeros(n)
+        self.ahead = np.ones(n, dtype=np.int64)  # weeks of need the current orders cover
         self.groups = [
             (ORDERING[s], np.flatnonzero(traits.strategy == k))
             for k, s in enumerate(STRATEGY_NAMES)
@@ -69,6 +70,7 @@ class Buyers:
         """True outstanding need: the target one quoted lead time ahead (at most `horizon` weeks)
         minus what the buyer has or has coming. Long lead times make buyers book further ahead."""
         ahead = np.minimum(self.horizon, np.ceil(lead_time)).astype(np.int64)
+        self.ahead = np.maximum(1, ahead)
         rows = np.minimum(week + ahead, len(self.traits.target) - 1)
         target = self.traits.target[rows, np.arange(self.n)]
         self.need = np.maximum(0, target - self.installed - self.idle - self.in_transit)
@@ -95,9 +97,16 @@ class Buyers:
     # --- after allocation ---------------------------------------------------------------------------
 
     def learn(self, granted: np.ndarray, response: np.ndarray) -> None:
-        """Update fill-rate and response estimates from what the mechanism granted."""
+        """Update fill-rate and response estimates from what the mechanism granted.
+
+        An order books `ahead` weeks of need, so both are measured over those weeks: the fill rate
+        is the share of its book that this week's rate would deliver in time (1 when on track), and
+        the response the extra units an extra unit ordered would bring in that time."""
         has_order = self.ordered > 0
-        observed = np.divide(granted, self.ordered, out=np.ones(self.n), where=has_order)
+        on_track = granted * self.ahead
+        observed = np.divide(on_track, self.ordered, out=np.ones(self.n), where=has_order)
+        observed = np.minimum(observed, 1.0)
+        response = np.minimum(response * self.ahead, 1.0)
         self.fill = np.where(
             has_order, (1 - FILL_MEMORY) * self.fill + FILL_MEMORY * observed, self.fill
         )

@@ -129,7 +129,9 @@ def _linear(q: Arr, k: int, ctx: Ctx) -> _Outcome:
     excess = int(top[m - 1]) - k
     kept = q * m >= excess
     units = _largest_remainder(np.where(kept, q, 0), np.where(kept, -excess, 0), m, k, q)
-    return _Outcome(units, np.where(kept, 1.0 - 1.0 / m, 0.0))
+    # A dropped buyer that ordered enough to rejoin S would gain 1 - 1/(m+1) per extra unit: under
+    # linear allocation everyone is rewarded for ordering more, the rule's strongest inflation pull.
+    return _Outcome(units, np.where(kept, 1.0 - 1.0 / m, 1.0 - 1.0 / (m + 1)))
 
 
 def _water_level(q: Arr, w: Arr, capacity: int) -> tuple[Arr, int, int]:

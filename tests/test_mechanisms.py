@@ -194,8 +194,8 @@ def test_rule_based_mechanisms_charge_the_list_price(name: str) -> None:
         ("proportional", Q4, 50, {}, [0.45, 0.40, 0.35, 0.30]),  # K (S - q_i) / S^2
         ("uniform", Q4, 50, {}, [1.0, 0.0, 0.0, 0.0]),  # 1 below L = 40/3
         ("uniform", [2, 5, 6], 12, {}, [1.0, 0.0, 0.0]),  # at L = 5 exactly: more buys nothing
-        ("linear", Q4, 50, {}, [0.0, 2 / 3, 2 / 3, 2 / 3]),  # 1 - 1/|S|, 0 once dropped
-        ("linear", [1, 10], 5, {}, [0.0, 0.0]),  # a lone survivor gets K whatever it orders
+        ("linear", Q4, 50, {}, [0.75, 2 / 3, 2 / 3, 2 / 3]),  # 1 - 1/|S|; dropped: 1 - 1/(|S|+1)
+        ("linear", [1, 10], 5, {}, [0.5, 0.0]),  # a lone survivor gets K whatever it orders
         ("turn_and_earn", [2, 20, 20], 15, {"past": [10, 10, 0]}, [1.0, 0.0, 0.0]),
         # history served in full; the rest split 20 by orders: 20 (40 - q_i) / 40^2
         ("turn_and_earn", [2, 3, 10, 30], 25, {"past": [4, 1, 0, 0]}, [1, 1, 0.375, 0.125]),

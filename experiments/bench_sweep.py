@@ -1,14 +1,15 @@
 """Sweep benchmarks: one `classroom` sweep through each executor and Mesa's `batch_run`, and the
-driver's memory over a long sweep (run in a fresh process, so earlier sections do not blur it).
+driver's memory over a long sweep.
 
-`python -m experiments.bench_sweep RUNS STEPS WORKERS` is that fresh process: it runs the sweep
-with the local process pool, samples its own resident memory while it drives, and prints JSON.
+Every sweep runs in a fresh process (`python -m experiments.bench_sweep sweep|memory ...`, which
+prints JSON), timed there from just before the sweep starts: each pays its own cold start, as a
+user's would (a process pool reuses Python's forkserver within one process), batch_run's global
+"spawn" stays there, and earlier sections do not blur the driver's memory.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import statistics
 import subprocess
@@ -27,7 +28,7 @@ from model.market import GpuMarket
 from model.scenario import Scenario, load_scenario
 
 SCENARIO = "classroom"
-SWEEP_RUNS = 1_000
+SWEEP_RUNS, SHORT_STEPS = 1_000, 4
 MEMORY_RUNS, BIG_MEMORY_RUNS, MEMORY_STEPS = 10_000, 100_000, 4
 EXECUTORS = ("serial", "process", "dask", "batch_run")
 
@@ -64,14 +65,12 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
     """Wall-clock seconds of one whole sweep (starting workers included) with one executor."""
     start = time.perf_counter()
     if kind == "batch_run":
-        method = mp.get_start_method(allow_none=True)
         # The validated scenario, as the sweep passes it: a name would re-read the TOML each run.
         scenario = load_scenario(SCENARIO)
         results = mesa.batch_run(BatchMarket, parameters={"scenario": scenario, "steps": steps},
                                  number_processes=workers, rng=list(range(runs)),
                                  display_progress=False)  # fmt: skip
         seconds = time.perf_counter() - start
-        mp.set_start_method(method, force=True)  # batch_run forces "spawn" on the whole process
         if len(results) != runs:
             raise RuntimeError(f"batch_run returned {len(results)} rows for {runs} runs")
         return seconds
@@ -86,19 +85,25 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
     return seconds
 
 
-def bench_sweeps(s: Settings) -> dict[str, Any]:
-    """Section 5: runs per second of serial, process pool, Dask LocalCluster and batch_run."""
-    runs, steps = (40, 4) if s.quick else (SWEEP_RUNS, None)
-    steps = steps or GpuMarket(SCENARIO).weeks
-    repeats = 1 if s.quick else min(s.repeats, 3)
+def fresh(*args: object) -> dict[str, Any]:
+    """Run `python -m experiments.bench_sweep ARGS` and return the JSON it prints."""
+    cmd = [sys.executable, "-m", "experiments.bench_sweep", *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sweep_case(runs: int, steps: int, repeats: int, workers: int) -> dict[str, Any]:
+    """One sweep size through every executor: runs per second and the ratios the goals name."""
     times: dict[str, list[float]] = {kind: [] for kind in EXECUTORS}
     for _ in range(repeats):  # interleaved, so a change in the machine's load hits all alike
         for kind in EXECUTORS:
-            times[kind].append(sweep_seconds(kind, runs, steps, s.workers))
+            times[kind].append(fresh("sweep", kind, runs, steps, workers)["seconds"])
     rows = []
     for kind in EXECUTORS:
         seconds = statistics.median(times[kind])
-        rows.append({"executor": kind, "workers": 1 if kind == "serial" else s.workers,
+        rows.append({"executor": kind, "workers": 1 if kind == "serial" else workers,
                      "seconds": seconds, "runs_per_s": runs / seconds, "all_seconds": times[kind]})  # fmt: skip
     rate = {r["executor"]: r["runs_per_s"] for r in rows}
     ratios = {
@@ -107,19 +112,27 @@ def bench_sweeps(s: Settings) -> dict[str, Any]:
         "batch_run_vs_serial": rate["batch_run"] / rate["serial"],
         "process_vs_batch_run": rate["process"] / rate["batch_run"],
     }
-    return {"scenario": SCENARIO, "runs": runs, "steps": steps, "repeats": repeats,
-            "rows": rows, "ratios": ratios}  # fmt: skip
+    return {"runs": runs, "steps": steps, "rows": rows, "ratios": ratios}
+
+
+def bench_sweeps(s: Settings) -> dict[str, Any]:
+    """Section 5: runs per second of serial, process pool, Dask LocalCluster and batch_run.
+
+    Whole `classroom` runs (52 weeks, ~20 ms: compute-bound), then short ones (4 weeks, a few
+    ms: there dispatching each run costs as much as running it).
+    """
+    weeks = GpuMarket(SCENARIO).weeks
+    cases = [(40, 4)] if s.quick else [(SWEEP_RUNS, weeks), (SWEEP_RUNS, SHORT_STEPS)]
+    repeats = 1 if s.quick else min(s.repeats, 3)
+    return {"scenario": SCENARIO, "repeats": repeats,
+            "cases": [sweep_case(runs, steps, repeats, s.workers) for runs, steps in cases]}  # fmt: skip
 
 
 def bench_memory(s: Settings) -> dict[str, Any]:
     """Section 6: the driver's resident memory over a long sweep, measured in a fresh process."""
     runs = 300 if s.quick else BIG_MEMORY_RUNS if s.big else MEMORY_RUNS
     steps = 1 if s.quick else MEMORY_STEPS
-    cmd = [sys.executable, "-m", "experiments.bench_sweep", str(runs), str(steps), str(s.workers)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"memory sweep failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return fresh("memory", runs, steps, s.workers)
 
 
 def rss_mb() -> float:
@@ -164,5 +177,17 @@ def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> di
             "samples": [(round(t, 2), round(r, 1)) for t, r in samples[:: max(1, len(samples) // 50)]]}  # fmt: skip
 
 
+def main(argv: list[str]) -> dict[str, Any]:
+    """`sweep KIND RUNS STEPS WORKERS` or `memory RUNS STEPS WORKERS`, in this fresh process."""
+    match argv:
+        case ["sweep", kind, runs, steps, workers]:
+            return {"seconds": sweep_seconds(kind, int(runs), int(steps), int(workers))}
+        case ["memory", runs, steps, workers]:
+            return memory_sweep(int(runs), int(steps), int(workers))
+    raise SystemExit(
+        f"usage: sweep KIND RUNS STEPS WORKERS | memory RUNS STEPS WORKERS, got {argv}"
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps(memory_sweep(*(int(a) for a in sys.argv[1:4]))))
+    print(json.dumps(main(sys.argv[1:])))

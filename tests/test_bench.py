@@ -52,14 +52,10 @@ def test_quick_bench_prints_tables_and_writes_json(capsys, tmp_path: Path) -> No
 def test_quick_bench_runs_every_section(capsys, tmp_path: Path) -> None:
     """Sweeps through every executor and batch_run, and the memory sweep in its own process."""
     printed, r = bench(capsys, tmp_path)
-    assert "5. Sweep of" in printed and "6. Driver memory" in printed
-    assert [row["executor"] for row in r["sweep"]["rows"]] == [
-        "serial",
-        "process",
-        "dask",
-        "batch_run",
-    ]
-    assert set(r["sweep"]["ratios"]) >= {"process_vs_serial", "process_vs_batch_run"}
+    assert "5. Sweeps of" in printed and "6. Driver memory" in printed
+    (case,) = r["sweep"]["cases"]
+    assert [row["executor"] for row in case["rows"]] == ["serial", "process", "dask", "batch_run"]
+    assert set(case["ratios"]) >= {"process_vs_serial", "process_vs_batch_run"}
     assert r["memory"]["ok"] == r["memory"]["runs"]
     assert r["memory"]["rss_peak_mb"] > 0
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault(
-    "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False"
-)  # before solara reads its settings
+# Telemetry off: the env var covers a notebook importing us first; `solara run` read its settings
+# before loading this file, so the setting itself is switched off below as well.
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import time
 from collections.abc import Callable
@@ -33,10 +33,9 @@ from server.components.negotiation import NegotiationView
 from server.components.supply import SupplyView
 from server.session import RunContext, RunSpec, Session, use_session
 
-solara.server.settings.telemetry.mixpanel_enable = False  # `solara run` read the env before us
-PLAY_DELAY_S = (
-    0.05  # pause between weeks while playing, so the browser keeps up and clicks get through
-)
+solara.server.settings.telemetry.mixpanel_enable = False
+# Pause between weeks while playing, so the browser keeps up and Pause gets through at once.
+PLAY_DELAY_S = 0.05
 VIEWS: dict[str, tuple[str, Callable[[Session], object]]] = {
     "allocations": ("Allocations", lambda s: AllocationsView(s.market.value)),
     "supply": ("Idle, backlog, price", lambda s: SupplyView(s.market.value)),

@@ -272,3 +272,28 @@ def test_compare_view_runs_the_counterfactual() -> None:
     )
     assert np.allclose(b, want_b.round(3))
     assert a[-1] > b[-1]  # redirects add friction
+
+
+def test_views_also_work_inside_mesas_solaraviz() -> None:
+    """server/viz.py: the same chart components in Mesa's SolaraViz, redrawn by its update_counter."""
+    from server import viz
+
+    @solara.component
+    def InLayout() -> None:
+        with solara.AppLayout():
+            viz.Page()
+
+    _box, rc = solara.render(InLayout(), handle_error=False)
+    for _ in range(3):
+        button(rc, "Step").click()
+    drawn = charts(rc)
+    assert {"allocations", "installed"} <= set(drawn)
+    assert all(c.option["stamp"] == 3 for c in drawn.values())
+    want = GpuMarket("baseline").run(3).firms_table()
+    assert (
+        series(drawn["allocations"], "xAI") == want[want.firm == "xAI"].allocated.round().tolist()
+    )
+    select(rc, "Scenario").v_model = "classroom"
+    button(rc, "Reset").click()
+    assert all(c.option["stamp"] == 0 for c in charts(rc).values())
+    assert "Tesla" in [s["name"] for s in charts(rc)["allocations"].option["series"]]

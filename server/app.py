@@ -31,11 +31,9 @@ from server.components.headline import Headline
 from server.components.lessons import LessonPanel, LessonPicker
 from server.components.negotiation import NegotiationView
 from server.components.supply import SupplyView
-from server.session import RunContext, RunSpec, Session, use_session
+from server.session import PLAY_SPEEDS, RunContext, RunSpec, Session, use_session
 
 solara.server.settings.telemetry.mixpanel_enable = False
-# Pause between weeks while playing, so the browser keeps up and Pause gets through at once.
-PLAY_DELAY_S = 0.05
 VIEWS: dict[str, tuple[str, Callable[[Session], object]]] = {
     "allocations": ("Allocations", lambda s: AllocationsView(s.market.value)),
     "supply": ("Idle, backlog, price", lambda s: SupplyView(s.market.value)),
@@ -54,7 +52,9 @@ def use_play(session: Session) -> None:
     def loop() -> None:
         while session.playing.value and session.market.value.running:
             session.step(1)
-            time.sleep(PLAY_DELAY_S)
+            time.sleep(
+                PLAY_SPEEDS[session.speed.value]
+            )  # lets the browser keep up and Pause get in
         if session.playing.value:
             session.playing.set(False)
 

@@ -73,6 +73,9 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+PLAY_SPEEDS = {"slow": 0.5, "normal": 0.15, "fast": 0.02}  # seconds between weeks while playing
+
+
 @dataclass
 class Session:
     """Reactive handles for one session; the lock keeps Play's thread and the buttons apart."""
@@ -80,6 +83,7 @@ class Session:
     market: solara.Reactive[GpuMarket]
     spec: solara.Reactive[RunSpec]
     playing: solara.Reactive[bool]
+    speed: solara.Reactive[str]  # a key of PLAY_SPEEDS
     error: solara.Reactive[str | None]
     lesson: solara.Reactive[str | None]
     tab: solara.Reactive[int]
@@ -140,6 +144,7 @@ def use_session(initial: RunSpec | None = None) -> Session:
         market=solara.use_reactive(model),
         spec=solara.use_reactive(first),
         playing=solara.use_reactive(False),
+        speed=solara.use_reactive("normal"),
         error=solara.use_reactive(None),
         lesson=solara.use_reactive(None),
         tab=solara.use_reactive(0),

@@ -116,6 +116,17 @@ def wait_week(
     page, week: int, charts: tuple[str, ...] = ("allocations",), timeout: float = 30_000
 ) -> None:
     """Wait until the run shows `week` and each named chart has drawn that week."""
+    try:
+        _wait_drawn(page, week, charts, timeout)
+    except Exception as exc:
+        seen = page.evaluate(
+            "() => [document.querySelector('.run-week')?.textContent,"
+            " [...document.querySelectorAll('[data-chart]')].map(e => `${e.dataset.chart}=${e.dataset.stamp}`)]"
+        )
+        raise AssertionError(f"week {week} of {charts} not drawn; page shows {seen}") from exc
+
+
+def _wait_drawn(page, week: int, charts: tuple[str, ...], timeout: float) -> None:
     page.wait_for_function(
         "([w, names]) => { const t = document.querySelector('.run-week');"
         " if (!t || !t.textContent.startsWith(`Week ${w} of`)) return false;"

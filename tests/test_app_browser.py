@@ -250,6 +250,7 @@ def test_readme_screenshot(browser, server) -> None:
     page = open_page(browser, url, ctx)
     choose(page, "Lesson", "The Musk redirect")
     click_button(page, "Start lesson")
+    page.locator("[data-chart=flow_week][data-stamp='0']").wait_for()  # the lesson opened its view
     tab(page, "Allocations")
     step(page, 40, 0, ("allocations", "installed"))
     page.wait_for_timeout(300)

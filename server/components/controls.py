@@ -14,7 +14,7 @@ import solara
 from model.params import ScenarioError
 from model.scenario import load_scenario, scenario_names
 from server.levers import Lever, levers, parse_int, seed_lever, shock_levers, shock_override
-from server.session import RunSpec, Session, freeze, use_tick
+from server.session import PLAY_SPEEDS, RunSpec, Session, freeze, use_tick
 
 SHOCKS = "supply.shocks"
 LABEL_STYLE = {"font-size": "13px", "color": "rgba(0,0,0,0.6)"}
@@ -123,6 +123,8 @@ def RunBar(session: Session, draft: Draft) -> None:
         solara.Button("Pause" if playing else "Play", color="primary", disabled=not m.running and not playing,
                       on_click=lambda: session.playing.set(not playing))  # fmt: skip
         solara.Button("Reset", color="secondary", on_click=reset)
+    solara.ToggleButtonsSingle(value=session.speed.value, values=list(PLAY_SPEEDS), on_value=session.speed.set,
+                               dense=True)  # fmt: skip
     if session.error.value:
         solara.Error(session.error.value, classes=["run-error"])
 

@@ -149,6 +149,9 @@ def NegotiationView(m: GpuMarket) -> None:
                                on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}))  # fmt: skip
     b = bargain(m, firm, concession, max(patience, PATIENCE_FLOOR))
     solara.Text(summary(b), classes=["negotiation-summary"])
+    if m.config.market.mechanism != "negotiation":
+        solara.Text(f"(This run allocates by '{m.config.market.mechanism}': this is what a negotiation at "
+                    "this week's list price would give.)", style={"color": "#666"})  # fmt: skip
     EChart(
         bargain_option(b), name="negotiation", stamp=m.week, layout=f"{id(m)}:{firm}", height=380
     )

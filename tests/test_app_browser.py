@@ -276,16 +276,18 @@ def test_two_tabs_stay_independent(browser, server) -> None:
     url, _ = server
     ctx = browser.new_context(viewport=VIEWPORT)  # same browser session, two tabs
     one, two = open_page(browser, url, ctx), open_page(browser, url, ctx)
+    one.bring_to_front()  # a background tab gets no animation frames, so its charts draw late
     step(one, 5, 0)
+    two.bring_to_front()
     step(two, 2, 0)
     assert one.locator(".run-week").inner_text() == "Week 5 of 104"
     assert two.locator(".run-week").inner_text() == "Week 2 of 104"
     click_button(two, "Reset")
     wait_week(two, 0)
+    step(two, 1, 0)
+    one.bring_to_front()
     one.reload()  # a reload is a new session: it starts from scratch, not from another tab's run
     wait_week(one, 0)
-    two.bring_to_front()
-    step(two, 1, 0)
     assert shown(two, "allocations", "X") == firm_column(
         GpuMarket("baseline").run(1), "X", "allocated"
     )

@@ -41,6 +41,8 @@ def stage_html(text: str, questions: tuple[str, ...]) -> str:
 def LessonPanel(session: Session) -> None:
     """The active lesson: its summary, the newest stage reached (with questions), earlier ones below."""
     use_tick()
+    if session.lesson.value is None:  # ended: the page drops this panel on its own re-render
+        return
     le = lesson(session.lesson.value)
     m = session.market.value
     heading(le.title, level=3)

@@ -33,7 +33,7 @@ def unavailable(reason: str) -> None:
     """Skip outside CI, fail in CI."""
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: browser tests must run)")
-    pytest.skip(reason)
+    pytest.skip(f"{reason}: browser tests skipped")
 
 
 def chromium_path() -> str:
@@ -42,7 +42,7 @@ def chromium_path() -> str:
         found = name and shutil.which(name)
         if found:
             return found
-    unavailable("chromium is not installed (apt-get install chromium): browser tests skipped")
+    unavailable("chromium is not installed (apt-get install chromium)")
     raise AssertionError("unreachable")
 
 

@@ -36,11 +36,15 @@ def event_markers(m: GpuMarket, tops: np.ndarray) -> list[dict[str, Any]]:
                                       "symbolSize": 11, "color": color, "z": 5, "data": [],
                                       "tooltip": {"formatter": "{b}"}})  # fmt: skip
         for step, week in rows.groupby("step"):
-            texts = [f"{d}: {t}" for d, t in zip(week.date, week.text, strict=True)]
-            extra = f"<br/>(+{len(texts) - MAX_LINES} more)" if len(texts) > MAX_LINES else ""
+            # ECharts escapes ' in tooltips and rich text does not unescape it: use a typographic one
+            texts = [
+                f"{d}: {t}".replace("'", "\u2019")
+                for d, t in zip(week.date, week.text, strict=True)
+            ]
+            extra = f"\n(+{len(texts) - MAX_LINES} more)" if len(texts) > MAX_LINES else ""
             y = float(tops[step]) if step < len(tops) else 0.0
             s["data"].append({"value": [int(step), round(y * 1.04 + 0.05, 2)],
-                              "name": "<br/>".join(texts[:MAX_LINES]) + extra})  # fmt: skip
+                              "name": "\n".join(texts[:MAX_LINES]) + extra})  # fmt: skip
     return list(series.values())
 
 
@@ -60,7 +64,8 @@ def friction_option(m: GpuMarket) -> dict[str, Any]:
     tops = t[list(FRICTION_PARTS)].sum(axis=1).to_numpy()
     series += event_markers(m, tops)
     option = time_option(m, series, "friction points / week")
-    option["tooltip"] = {"trigger": "item", "confine": True}
+    # rich text: event texts are shown as plain lines (HTML mode would escape line breaks)
+    option["tooltip"] = {"trigger": "item", "confine": True, "renderMode": "richText"}
     option["xAxis"]["boundaryGap"] = True
     return option
 

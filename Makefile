@@ -8,7 +8,7 @@ export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 .PHONY: app test test-fast setup lint format bench clean browser assets
 
 app: $(VENV)/.installed assets
-	$(VENV)/bin/solara run server/app.py --host $(HOST) --port $(PORT) --no-open
+	$(VENV)/bin/solara run server/app.py --host $(HOST) --port $(PORT) --no-open --production
 
 test: $(VENV)/.installed assets browser
 	$(PY) -m pytest

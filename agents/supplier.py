@@ -63,10 +63,11 @@ class Supplier(mesa.Agent):
 
     # --- phase 3 ---------------------------------------------------------------------------------
 
-    def list_price(self, total_orders: int) -> float:
-        """List price with a scarcity markup when orders exceed what is available."""
+    def list_price(self, demand: float, weeks: float) -> float:
+        """List price with a scarcity markup when demand over the weeks it covers exceeds what can
+        be supplied in those weeks at this week's rate (demand per week over supply per week - 1)."""
         m = self.market
-        excess = max(0.0, total_orders / max(self.available, 1) - 1.0)
+        excess = max(0.0, demand / max(self.available * max(weeks, 1.0), 1.0) - 1.0)
         return m.list_price_usd * (1.0 + min(m.max_markup, m.scarcity_markup * excess))
 
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:

@@ -86,7 +86,7 @@ def floor_row(name: str, buyers: int, repeats: int) -> dict[str, Any]:
     floor = FLOORS[name]
     m = market_week(buyers, name)
     q, k = m.buyers.ordered.copy(), int(m.supplier.available)
-    ctx = m.context(m.supplier.list_price(int(m.buyers.need.sum())))
+    ctx = m.context(m.quote_price())
     floor_s = call_seconds(lambda: floor(q, k), repeats)
     mech_s = call_seconds(lambda: mechanisms.allocate(name, q, k, ctx), repeats)
     phase_s = call_seconds(lambda: m.supplier.allocate(q, ctx), repeats)

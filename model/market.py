@@ -115,7 +115,7 @@ class GpuMarket(mesa.Model):
         b = self.buyers
         b.in_transit = self.supplier.in_transit()
         b.update_needs(self.week, self.lead_time)
-        w.price = self.supplier.list_price(int(b.need.sum()))
+        w.price = self.quote_price()
         w.backlog_before = b.backlog.copy()
         b.plan_orders(self.week, w.price)
         for event in b.cancellation_events(self.week, self.config.friction.cancel):
@@ -129,6 +129,13 @@ class GpuMarket(mesa.Model):
         w.moved_in = np.zeros(b.n, dtype=np.int64)
         w.moved_out = np.zeros(b.n, dtype=np.int64)
         w.shipped_net = np.zeros(b.n, dtype=np.int64)
+
+    def quote_price(self) -> float:
+        """This week's list price: the buyers' need per week it covers against this week's supply."""
+        b = self.buyers
+        need = float(b.need.sum())
+        weeks = float(np.dot(b.need, b.ahead) / need) if need > 0 else 1.0
+        return self.supplier.list_price(need, weeks)
 
     def context(self, price: float) -> MechanismContext:
         """What the mechanism may see this week."""

@@ -146,9 +146,27 @@ def rss_mb() -> float:
         return psutil.Process().memory_info().rss / 2**20
 
 
+def high_water_mb() -> float:
+    """Peak resident memory of this process since it started, brief spikes included.
+
+    Linux's VmHWM, not getrusage: a process started by fork and exec inherits its parent's
+    ru_maxrss, so a child of a large `gpu-alloc bench` would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10
+    except OSError:
+        pass
+    from experiments.sweep import peak_rss_mb
+
+    return peak_rss_mb()
+
+
 def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> dict[str, Any]:
     """Run the sweep here with the process pool while a thread samples this process's memory."""
-    from experiments.sweep import peak_rss_mb, run_sweep
+    from experiments.sweep import run_sweep
 
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
@@ -172,7 +190,7 @@ def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> di
     return {"runs": runs, "steps": steps, "workers": workers, "seconds": seconds,
             "ok": result.summary["ok"], "rss_before_mb": before, "rss_10pct_mb": at[0.1],
             "rss_50pct_mb": at[0.5], "rss_end_mb": at[1.0],
-            "rss_peak_mb": max(r for _, r in samples), "ru_maxrss_mb": peak_rss_mb(),
+            "rss_peak_mb": max(r for _, r in samples), "high_water_mb": high_water_mb(),
             "growth_after_10pct_mb": max(r for t, r in samples if t >= 0.1 * seconds) - at[0.1],
             "samples": [(round(t, 2), round(r, 1)) for t, r in samples[:: max(1, len(samples) // 50)]]}  # fmt: skip
 

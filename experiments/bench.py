@@ -108,7 +108,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmarks: model, mechanisms, negotiation, sweeps (issue 5)",
                        description="Time the model, the mechanisms against a numpy floor, the "
                        "negotiation engine against NegMAS and sweeps against mesa.batch_run; print "
-                       "a table and write JSON.")  # fmt: skip
+                       "a table and write JSON. About 10 minutes on 2 cores (--big: 3 more).")  # fmt: skip
     p.add_argument(
         "--quick", action="store_true", help="tiny sizes, one repeat (tests the harness)"
     )

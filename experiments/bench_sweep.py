@@ -123,7 +123,7 @@ def bench_sweeps(s: Settings) -> dict[str, Any]:
     """
     weeks = GpuMarket(SCENARIO).weeks
     cases = [(40, 4)] if s.quick else [(SWEEP_RUNS, weeks), (SWEEP_RUNS, SHORT_STEPS)]
-    repeats = 1 if s.quick else min(s.repeats, 3)
+    repeats = 1 if s.quick else s.repeats
     return {"scenario": SCENARIO, "repeats": repeats,
             "cases": [sweep_case(runs, steps, repeats, s.workers) for runs, steps in cases]}  # fmt: skip
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.bench_common import Settings, load_average, machine
+from experiments.cli import positive
 
 SECTIONS = ("baseline", "scale", "floor", "negotiation", "sweep", "memory")
 
@@ -91,16 +92,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(render_markdown(results), encoding="utf-8")
         print(f"wrote {args.markdown}")
     return 0
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
-
-
-positive.__name__ = "positive integer"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

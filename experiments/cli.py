@@ -117,6 +117,7 @@ def cmd_negotiate(args: argparse.Namespace) -> int:
 
 
 def positive(text: str) -> int:
+    """argparse type: a whole number >= 1 (argparse names it in its error message)."""
     value = int(text)
     if value < 1:
         raise ValueError

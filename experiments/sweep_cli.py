@@ -12,18 +12,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from experiments.cli import positive
+
 SOME_FAILED = 1
 INTERRUPTED = 130
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
-
-
-positive.__name__ = "positive integer"
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

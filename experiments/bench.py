@@ -49,11 +49,14 @@ def run_bench(settings: Settings, only: tuple[str, ...] = SECTIONS,
                      "workers": settings.workers, "big": settings.big, "only": list(only)},
         "load_before": load_average(),
     }  # fmt: skip
+    results["loads"] = {}  # 1-minute load average as each section starts and ends
     for name in SECTIONS:
         if name in only:
             if progress:
                 progress(name)
+            before = load_average()[:1]
             results[name] = runner(name)(settings)
+            results["loads"][name] = before + load_average()[:1]
     results["load_after"] = load_average()
     results["goals"] = goals(results)
     return results

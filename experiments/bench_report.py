@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+ORDER = ("baseline", "scale", "floor", "negotiation", "sweep", "memory")  # as `bench.SECTIONS`
 FLAT_SHARE = 0.10  # "flat": after the first tenth of the sweep, RSS grows by at most this share
 
 
@@ -131,7 +132,9 @@ def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
                  f"{m['rss_50pct_mb']:.0f}", f"{m['rss_end_mb']:.0f}", f"{m['high_water_mb']:.0f}")]  # fmt: skip
         out.append(("6. Driver memory (resident MB) over a long sweep (peak: high-water mark, brief spikes included)",
                     table(("sweep", "time", "start", "at 10%", "at 50%", "end", "peak"), rows, md)))  # fmt: skip
-    return out
+    loads = [r.get("loads", {}).get(name) for name in ORDER if name in r]
+    return [(f"{title} [load {ld[0]:.2f} -> {ld[-1]:.2f}]" if ld else title, body)
+            for (title, body), ld in zip(out, loads, strict=True)]  # fmt: skip
 
 
 def goal_table(r: dict[str, Any], md: bool = False) -> str:

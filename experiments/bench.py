@@ -39,25 +39,33 @@ def runner(section: str) -> Callable[[Settings], dict[str, Any]]:
 
 
 def run_bench(settings: Settings, only: tuple[str, ...] = SECTIONS,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Run the chosen sections in order; returns every figure, the machine, its load, the goals."""
+              progress: Callable[[str], None] | None = None,
+              earlier: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run the chosen sections in order; returns every figure, the machine, the goals, and for
+    each section when it ran, for how long, under what load and with which settings.
+
+    With `earlier` results, the sections not run now are kept from them (a shared machine is
+    rarely quiet for the whole benchmark: a disturbed section can be measured again alone).
+    """
     from experiments.bench_report import goals
 
-    results: dict[str, Any] = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-        "settings": {"quick": settings.quick, "repeats": settings.repeats,
-                     "workers": settings.workers, "big": settings.big, "only": list(only)},
-        "load_before": load_average(),
-    }  # fmt: skip
-    results["loads"] = {}  # 1-minute load average as each section starts and ends
+    results: dict[str, Any] = {k: v for k, v in (earlier or {}).items() if k in SECTIONS}
+    runs = {k: v for k, v in (earlier or {}).get("runs", {}).items() if k in results}
     for name in SECTIONS:
         if name in only:
             if progress:
                 progress(name)
-            before = load_average()[:1]
+            started, before = dt.datetime.now(), load_average()[:1]
             results[name] = runner(name)(settings)
-            results["loads"][name] = before + load_average()[:1]
-    results["load_after"] = load_average()
+            runs[name] = {
+                "date": started.isoformat(timespec="seconds"),
+                "seconds": round((dt.datetime.now() - started).total_seconds(), 1),
+                "load": before + load_average()[:1],  # 1-minute load average, start and end
+                "repeats": settings.repeats, "quick": settings.quick, "big": settings.big,
+                "workers": settings.workers,
+            }  # fmt: skip
+    results["runs"] = {name: runs[name] for name in SECTIONS if name in runs}
+    results["machine"] = machine()
     results["goals"] = goals(results)
     return results
 
@@ -78,6 +86,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import sys
 
     from experiments.bench_report import render_markdown, render_text
+    from experiments.cli import UsageError
 
     only = parse_only(args.only)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -86,9 +95,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     def progress(name: str) -> None:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
 
-    results = run_bench(settings, only, progress)
-    print(render_text(results))
     out = Path(args.out)
+    earlier = None
+    if args.update and out.exists():
+        try:
+            earlier = json.loads(out.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--update: {out} is not JSON: {exc}") from None
+    results = run_bench(settings, only, progress, earlier)
+    print(render_text(results))
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {out}")
     if args.markdown:
@@ -116,6 +131,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", default="bench.json", help="JSON file for every figure (default bench.json)"
     )
+    p.add_argument("--update", action="store_true",
+                   help="keep the other sections' figures from the existing --out file")  # fmt: skip
     p.add_argument(
         "--markdown", metavar="PATH", help="also write the figures as a Markdown snippet"
     )

@@ -35,7 +35,9 @@ def test_quick_bench_prints_tables_and_writes_json(capsys, tmp_path: Path) -> No
     for title in ("1. One baseline run", "2. Seconds per week", "3. Allocation at",
                   "4. Bilateral negotiations", "Goals (issue 5)"):  # fmt: skip
         assert title in printed and title in md.read_text(encoding="utf-8")
-    assert {"date", "machine", "settings", "load_before", "load_after", "goals"} <= set(r)
+    assert {"machine", "runs", "goals"} <= set(r)
+    assert list(r["runs"]) == CHEAP.split(",")
+    assert all({"date", "seconds", "load", "repeats"} <= set(run) for run in r["runs"].values())
     assert {"cpu", "cores", "python", "numpy", "mesa"} <= set(r["machine"])
     assert [row["mechanism"] for row in r["baseline"]["rows"]] == mechanisms.mechanism_names()
     assert set(r["scale"]["growth"]) == {"proportional", "negotiation"}
@@ -58,6 +60,18 @@ def test_quick_bench_runs_every_section(capsys, tmp_path: Path) -> None:
     assert set(case["ratios"]) >= {"process_vs_serial", "process_vs_batch_run"}
     assert r["memory"]["ok"] == r["memory"]["runs"]
     assert r["memory"]["rss_peak_mb"] > 0
+
+
+def test_update_keeps_the_sections_not_run_again(capsys, tmp_path: Path) -> None:
+    _, first = bench(capsys, tmp_path, "--only", "baseline")
+    _, both = bench(capsys, tmp_path, "--only", "negotiation", "--update")
+    assert (
+        both["baseline"] == first["baseline"]
+        and both["runs"]["baseline"] == first["runs"]["baseline"]
+    )
+    assert list(both["runs"]) == ["baseline", "negotiation"]
+    _, alone = bench(capsys, tmp_path, "--only", "negotiation")
+    assert "baseline" not in alone
 
 
 def test_unknown_section_is_a_usage_error(capsys) -> None:

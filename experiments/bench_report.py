@@ -189,8 +189,12 @@ model's own orders, capacity and context after 10 weeks; the floor is the simple
 code of the rule (`experiments/bench_floor.py`), checked to give the same units; the allocate
 phase is the supplier's weekly call (allocation and responsiveness). (4) the 9 strategy pairs x
 both openers x 20 and 100 rounds over prices 0..100, NegMAS's `SAOMechanism` with its TB
-negotiators against ours; every agreement and its round compared. (5) whole sweeps, starting
-workers included, default metrics per run; `mesa.batch_run` runs a subclass with a DataCollector
-that holds the same metrics, computed once at the end, and gets the validated scenario as the
-sweep does. (6) a fresh process drives a process-pool sweep and samples its own resident memory.
-Refresh with `gpu-alloc bench --big --markdown experiments/BENCHMARKS.md` on a quiet machine."""
+negotiators against ours; every agreement and its round compared. (5) each sweep in a fresh
+process, timed from just before it starts, so every executor pays its workers' cold start;
+default metrics per run; `mesa.batch_run` runs a subclass with a DataCollector holding the same
+metrics, computed once at the end, and gets the validated scenario as the sweep does. (6) a fresh
+process drives a process-pool sweep and samples its own resident memory; "flat" is judged while
+results stream to disk, up to the final compaction. A load near 2 during (5) and (6) is the
+benchmark's own two workers. Refresh with `gpu-alloc bench --big --markdown
+experiments/BENCHMARKS.md` on a quiet machine; `--only SECTION --update` measures one section
+again and keeps the others."""

@@ -7,20 +7,22 @@ from typing import Any
 import solara
 
 from model.market import GpuMarket
-from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
+from server.components.common import (
+    clean,
+    firm_colors,
+    heading,
+    layout_key,
+    stacked_by_firm,
+    time_option,
+    wide,
+)
 from server.components.echart import EChart
 from server.session import use_tick
 
 
 def allocations_option(m: GpuMarket) -> dict[str, Any]:
     """Units each firm received this week after redirects, stacked: who got the scarce supply."""
-    alloc, colors = wide(m, "allocated"), firm_colors(m)
-    series = [
-        {"name": f, "type": "line", "stack": "units", "areaStyle": {}, "symbol": "none",
-         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(alloc[f], 0)}
-        for f in alloc.columns
-    ]  # fmt: skip
-    return time_option(m, series, "GPUs / week")
+    return stacked_by_firm(m, "allocated", "GPUs / week")
 
 
 def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, Any]:

@@ -93,3 +93,14 @@ def md_html(text: str) -> str:
     import markdown
 
     return markdown.markdown(text)
+
+
+def stacked_by_firm(m: GpuMarket, column: str, axis: str) -> dict[str, Any]:
+    """A firms-table column as stacked areas over time, one colour per firm."""
+    table, colors = wide(m, column), firm_colors(m)
+    series = [
+        {"name": f, "type": "line", "stack": column, "areaStyle": {}, "symbol": "none",
+         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(table[f], 0)}
+        for f in table.columns
+    ]  # fmt: skip
+    return time_option(m, series, axis)

@@ -7,20 +7,22 @@ from typing import Any
 import solara
 
 from model.market import GpuMarket
-from server.components.common import clean, firm_colors, heading, layout_key, time_option, wide
+from server.components.common import (
+    clean,
+    firm_colors,
+    heading,
+    layout_key,
+    stacked_by_firm,
+    time_option,
+    wide,
+)
 from server.components.echart import EChart
 from server.session import use_tick
 
 
 def idle_option(m: GpuMarket) -> dict[str, Any]:
     """Idle units per firm, stacked: chips that arrived where there was 'no place to turn them on'."""
-    idle, colors = wide(m, "idle"), firm_colors(m)
-    series = [
-        {"name": f, "type": "line", "stack": "idle", "areaStyle": {}, "symbol": "none",
-         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(idle[f], 0)}
-        for f in idle.columns
-    ]  # fmt: skip
-    return time_option(m, series, "idle GPUs")
+    return stacked_by_firm(m, "idle", "idle GPUs")
 
 
 def backlog_option(m: GpuMarket) -> dict[str, Any]:

@@ -82,9 +82,12 @@ class Buyers:
         for strategy, idx in self.groups:
             if idx.size:
                 state = OrderState(
-                    self.need[idx], self.fill[idx], self.response[idx], self.multiplier[idx],
+                    self.need[idx],
+                    self.fill[idx],
+                    self.response[idx],
+                    self.multiplier[idx],
                     self.traits.inflation[idx],
-                )  # fmt: skip
+                )
                 q[idx], self.multiplier[idx] = strategy.orders(state)
         budget_left = self.traits.budget * (week // 52 + 1) - self.spend_cum
         affordable = np.floor(np.maximum(0.0, budget_left) / max(price, 1.0)).astype(np.int64)
@@ -94,7 +97,7 @@ class Buyers:
         self.backlog = q.copy()
         return self.cancelled
 
-    # --- after allocation ---------------------------------------------------------------------------
+    # --- after allocation -------------------------------------------------------------------------
 
     def learn(self, granted: np.ndarray, response: np.ndarray) -> None:
         """Update fill-rate and response estimates from what the mechanism granted.
@@ -156,7 +159,8 @@ class Buyers:
         return gap, np.where(share > tolerance, share, 0.0)
 
     def cancellation_events(self, step: int, weight: float) -> list[Event]:
-        """One event per named firm that cancelled orders this week (the long tail summed in one)."""
+        """One event per named firm that cancelled orders this week (the long tail summed in
+        one)."""
         idx = np.flatnonzero(self.cancelled > 0)
         named = [i for i in idx if self.traits.owners[i] != "long tail"]
         events = [
@@ -174,9 +178,13 @@ class Buyers:
     @staticmethod
     def _cancel_event(step: int, weight: float, firm: str, units: int) -> Event:
         return Event(
-            step, EventKind.CANCELLATION, firm, units=units, friction=weight * units / 1000,
+            step,
+            EventKind.CANCELLATION,
+            firm,
+            units=units,
+            friction=weight * units / 1000,
             text=f"{firm} cancelled {units:,} units of open orders",
-        )  # fmt: skip
+        )
 
 
 class BuyerFirm(mesa.Agent):

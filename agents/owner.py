@@ -34,13 +34,15 @@ class Owner(mesa.Agent):
         self.debt = np.zeros(len(names), dtype=np.int64)  # net units moved away from each firm
 
     def active(self, week: int) -> bool:
-        """Whether the owner reviews its firms this week (policy set, in its window, a review week)."""
+        """Whether the owner reviews its firms this week (policy set, in its window, a review
+        week)."""
         in_window = self.first_week <= week <= self.last_week
         review = (week - self.first_week) % self.config.review_weeks == 0
         return self.policy.name != "none" and in_window and review
 
     def reprioritize(self, week: int, view: OwnerView) -> list[RedirectRequest]:
-        """Redirect requests for this week: from the allocation first, then from units in transit."""
+        """Redirect requests for this week: from the allocation first, then from units in
+        transit."""
         if not self.active(week):
             return []
         requests: list[RedirectRequest] = []

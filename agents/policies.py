@@ -34,8 +34,13 @@ def movable(view: OwnerView) -> np.ndarray:
     return np.floor(view.max_share * (view.allocated + view.in_transit)).astype(np.int64)
 
 
-def greedy(donors: list[int], receivers: list[int], give: np.ndarray, want: np.ndarray,
-           allowed=lambda d, r: d != r) -> list[Transfer]:  # fmt: skip
+def greedy(
+    donors: list[int],
+    receivers: list[int],
+    give: np.ndarray,
+    want: np.ndarray,
+    allowed=lambda d, r: d != r,
+) -> list[Transfer]:
     """Fill receivers in order from donors in order; never more than a donor can give."""
     give, want = give.astype(np.int64).copy(), want.astype(np.int64).copy()
     out: list[Transfer] = []
@@ -65,8 +70,13 @@ class Priority(OwnerPolicy):
 
     def transfers(self, view: OwnerView) -> list[Transfer]:
         order = [int(i) for i in np.argsort(view.rank, kind="stable")]
-        return greedy(order[::-1], order, movable(view), view.shortfall,
-                      lambda d, r: view.rank[d] > view.rank[r])  # fmt: skip
+        return greedy(
+            order[::-1],
+            order,
+            movable(view),
+            view.shortfall,
+            lambda d, r: view.rank[d] > view.rank[r],
+        )
 
 
 class Weights(OwnerPolicy):
@@ -107,8 +117,9 @@ class Value(OwnerPolicy):
     def transfers(self, view: OwnerView) -> list[Transfer]:
         order = [int(i) for i in np.argsort(-view.value, kind="stable")]
         room = np.minimum(view.shortfall, np.maximum(0, view.free_soon))
-        return greedy(order[::-1], order, movable(view), room,
-                      lambda d, r: view.value[d] < view.value[r])  # fmt: skip
+        return greedy(
+            order[::-1], order, movable(view), room, lambda d, r: view.value[d] < view.value[r]
+        )
 
 
 POLICIES: dict[str, OwnerPolicy] = {

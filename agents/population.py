@@ -12,9 +12,21 @@ from model.config import CONCESSION_EXPONENT as CONCESSION
 from model.config import Firm, Scenario
 
 PALETTE = (
-    "#e31937", "#1d9bf0", "#7b2cbf", "#00a4ef", "#0866ff", "#34a853", "#ff9900", "#c74634",
-    "#2f3b8f", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
+    "#e31937",
+    "#1d9bf0",
+    "#7b2cbf",
+    "#00a4ef",
+    "#0866ff",
+    "#34a853",
+    "#ff9900",
+    "#c74634",
+    "#2f3b8f",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 LONG_TAIL_OWNER = "long tail"
 LONG_TAIL_COLOR = "#9e9e9e"
 
@@ -37,9 +49,19 @@ def build_buyers(s: Scenario, rng: np.random.Generator) -> Buyers:
 
 
 _ARRAY_KEYS = (
-    "tier", "value", "max_price", "patience", "concession", "budget", "inflation", "strategy",
-    "statement", "statement_week", "target", "slots",
-)  # fmt: skip
+    "tier",
+    "value",
+    "max_price",
+    "patience",
+    "concession",
+    "budget",
+    "inflation",
+    "strategy",
+    "statement",
+    "statement_week",
+    "target",
+    "slots",
+)
 
 
 def _stack(named: list, tail: np.ndarray) -> np.ndarray:
@@ -55,15 +77,23 @@ def _firm_row(s: Scenario, f: Firm, start: dt.date, rows: int, k: int) -> dict:
     ordering = f.ordering if s.market.ordering == "scenario" else s.market.ordering
     owner = s.owner.name if f.name in s.owner.firms else ""
     return {
-        "name": f.name, "owner": owner, "color": f.color or PALETTE[k % len(PALETTE)],
-        "installed": f.installed, "tier": f.tier, "value": f.value_usd,
-        "max_price": f.max_price_usd, "patience": f.patience,
-        "concession": CONCESSION[f.concession], "budget": f.budget_usd, "inflation": f.inflation,
+        "name": f.name,
+        "owner": owner,
+        "color": f.color or PALETTE[k % len(PALETTE)],
+        "installed": f.installed,
+        "tier": f.tier,
+        "value": f.value_usd,
+        "max_price": f.max_price_usd,
+        "patience": f.patience,
+        "concession": CONCESSION[f.concession],
+        "budget": f.budget_usd,
+        "inflation": f.inflation,
         "strategy": STRATEGY_NAMES.index(ordering),
         "statement": f.statement,
         "statement_week": week_of(start, f.statement_date) if f.statement_date else rows,
-        "target": _target_path(f, start, rows), "slots": _slot_path(f, start, rows),
-    }  # fmt: skip
+        "target": _target_path(f, start, rows),
+        "slots": _slot_path(f, start, rows),
+    }
 
 
 def _target_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
@@ -76,7 +106,8 @@ def _target_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
 
 
 def _slot_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
-    """Powered data-centre slots per week: the base plus each expansion from its (shifted) date on."""
+    """Powered data-centre slots per week: the base plus each expansion from its (shifted) date
+    on."""
     path = np.full(rows, f.slots, dtype=np.int64)
     for date, extra in f.expansions:
         on = max(0, week_of(start, date) + f.ready_shift_weeks)
@@ -92,14 +123,23 @@ def _long_tail(s: Scenario, rng: np.random.Generator, rows: int) -> dict:
     concession = rng.choice(np.asarray(list(CONCESSION.values())), size=n)
     return {
         "names": tuple(f"Small-{i + 1:05d}" for i in range(n)),
-        "owners": (LONG_TAIL_OWNER,) * n, "colors": (LONG_TAIL_COLOR,) * n,
-        "tier": np.full(n, lt.tier), "value": np.full(n, lt.value_usd),
+        "owners": (LONG_TAIL_OWNER,) * n,
+        "colors": (LONG_TAIL_COLOR,) * n,
+        "tier": np.full(n, lt.tier),
+        "value": np.full(n, lt.value_usd),
         "max_price": s.market.list_price_usd * rng.uniform(1.0, 1.5, size=n),
-        "patience": rng.uniform(0.9, 0.995, size=n), "concession": concession,
-        "budget": np.full(n, 1e12), "inflation": np.full(n, lt.inflation),
-        "strategy": np.full(n, STRATEGY_NAMES.index(
-            lt.ordering if s.market.ordering == "scenario" else s.market.ordering)),
-        "statement": np.zeros(n, dtype=np.int64), "statement_week": np.full(n, rows),
+        "patience": rng.uniform(0.9, 0.995, size=n),
+        "concession": concession,
+        "budget": np.full(n, 1e12),
+        "inflation": np.full(n, lt.inflation),
+        "strategy": np.full(
+            n,
+            STRATEGY_NAMES.index(
+                lt.ordering if s.market.ordering == "scenario" else s.market.ordering
+            ),
+        ),
+        "statement": np.zeros(n, dtype=np.int64),
+        "statement_week": np.full(n, rows),
         "target": np.round(np.outer(ramp, need)).astype(np.int64),
         "slots": np.full((rows, n), np.iinfo(np.int32).max, dtype=np.int64),
-    }  # fmt: skip
+    }

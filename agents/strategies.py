@@ -1,10 +1,10 @@
 """Ordering strategies: how a buyer turns its true need into an order on the supplier's book.
 
-Each strategy is a tiny class working on the arrays of the buyers that use it, with declared metadata
-(as in Axelrod's strategies). A strategy returns the orders and the buyers' new inflation multiplier.
-Cachon & Lariviere (1999): under rules where a buyer's allocation rises with its own order, inflating
-pays while capacity binds; Lee, Padmanabhan & Whang (1997): phantom orders are cancelled when the
-shortage ends.
+Each strategy is a tiny class working on the arrays of the buyers that use it, with declared
+metadata (as in Axelrod's strategies). A strategy returns the orders and the buyers' new inflation
+multiplier. Cachon & Lariviere (1999): under rules where a buyer's allocation rises with its own
+order, inflating pays while capacity binds; Lee, Padmanabhan & Whang (1997): phantom orders are
+cancelled when the shortage ends.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class AdaptiveInflation(OrderingStrategy):
 
 
 class CancelWhenShortageEnds(OrderingStrategy):
-    """Inflates by a fixed factor while supply is short, then cancels every phantom order at once."""
+    """Inflates by a fixed factor while supply is short, then cancels every phantom order at
+    once."""
 
     name = "cancel"
     classifier = {"stochastic": False, "learns": True, "inflates": True}

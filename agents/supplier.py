@@ -65,19 +65,22 @@ class Supplier(mesa.Agent):
 
     def list_price(self, demand: float, weeks: float) -> float:
         """List price with a scarcity markup when demand over the weeks it covers exceeds what can
-        be supplied in those weeks at this week's rate (demand per week over supply per week - 1)."""
+        be supplied in those weeks at this week's rate (demand per week over supply per week
+        - 1)."""
         m = self.market
         excess = max(0.0, demand / max(self.available * max(weeks, 1.0), 1.0) - 1.0)
         return m.list_price_usd * (1.0 + min(m.max_markup, m.scarcity_markup * excess))
 
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:
-        """Run the mechanism on this week's available units; returns it and each buyer's response."""
+        """Run the mechanism on this week's available units; returns it and each buyer's
+        response."""
         return mechanisms.allocate_with_response(self.market.mechanism, orders, self.available, ctx)
 
     # --- phase 4 ---------------------------------------------------------------------------------
 
     def answer(self, request: RedirectRequest) -> Answer:
-        """Accept, accept as a swap, or refuse; 'auto' decides on the trust of the firms involved."""
+        """Accept, accept as a swap, or refuse; 'auto' decides on the trust of the firms
+        involved."""
         rule = self.policy.redirect_answer
         if rule != "auto":
             return Answer(rule)
@@ -122,12 +125,18 @@ class Supplier(mesa.Agent):
 
     # --- phase 7 ---------------------------------------------------------------------------------
 
-    def update_trust(self, gap_share: np.ndarray, cancelled: np.ndarray, ordered_before: np.ndarray,
-                     redirected: np.ndarray) -> None:  # fmt: skip
+    def update_trust(
+        self,
+        gap_share: np.ndarray,
+        cancelled: np.ndarray,
+        ordered_before: np.ndarray,
+        redirected: np.ndarray,
+    ) -> None:
         """Trust recovers slowly, and falls with statement gaps, cancellations and redirects."""
         p = self.policy
-        cancel_share = np.divide(cancelled, ordered_before, out=np.zeros(len(self.trust)),
-                                 where=ordered_before > 0)  # fmt: skip
+        cancel_share = np.divide(
+            cancelled, ordered_before, out=np.zeros(len(self.trust)), where=ordered_before > 0
+        )
         self.trust += p.trust_recovery * (1.0 - self.trust)
         self.trust -= p.trust_discrepancy * gap_share + p.trust_cancel * cancel_share
         self.trust -= p.trust_redirect * redirected / 1000.0

@@ -38,9 +38,12 @@ def runner(section: str) -> Callable[[Settings], dict[str, Any]]:
     return getattr(importlib.import_module(module), name)
 
 
-def run_bench(settings: Settings, only: tuple[str, ...] = SECTIONS,
-              progress: Callable[[str], None] | None = None,
-              earlier: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def run_bench(
+    settings: Settings,
+    only: tuple[str, ...] = SECTIONS,
+    progress: Callable[[str], None] | None = None,
+    earlier: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Run the chosen sections in order; returns every figure, the machine, the goals, and for
     each section when it ran, for how long, under what load and with which settings.
 
@@ -61,9 +64,11 @@ def run_bench(settings: Settings, only: tuple[str, ...] = SECTIONS,
                 "date": started.isoformat(timespec="seconds"),
                 "seconds": round((dt.datetime.now() - started).total_seconds(), 1),
                 "load": before + load_average()[:1],  # 1-minute load average, start and end
-                "repeats": settings.repeats, "quick": settings.quick, "big": settings.big,
+                "repeats": settings.repeats,
+                "quick": settings.quick,
+                "big": settings.big,
                 "workers": settings.workers,
-            }  # fmt: skip
+            }
     results["runs"] = {name: runs[name] for name in SECTIONS if name in runs}
     results["machine"] = machine()
     results["goals"] = goals(results)
@@ -114,10 +119,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `bench` to the `gpu-alloc` command line."""
-    p = sub.add_parser("bench", help="benchmarks: model, mechanisms, negotiation, sweeps (issue 5)",
-                       description="Time the model, the mechanisms against a numpy floor, the "
-                       "negotiation engine against NegMAS and sweeps against mesa.batch_run; print "
-                       "a table and write JSON. About 10 minutes on 2 cores (--big: 3 more).")  # fmt: skip
+    p = sub.add_parser(
+        "bench",
+        help="benchmarks: model, mechanisms, negotiation, sweeps (issue 5)",
+        description="Time the model, the mechanisms against a numpy floor, the "
+        "negotiation engine against NegMAS and sweeps against mesa.batch_run; print "
+        "a table and write JSON. About 10 minutes on 2 cores (--big: 3 more).",
+    )
     p.add_argument(
         "--quick", action="store_true", help="tiny sizes, one repeat (tests the harness)"
     )
@@ -126,13 +134,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--only", metavar="SECTIONS", help=f"comma-separated: {', '.join(SECTIONS)}")
     p.add_argument("--workers", type=positive, default=2, help="workers for the sweeps (default 2)")
-    p.add_argument("--big", action="store_true",
-                   help="memory section over a 100,000-run sweep (minutes) instead of 10,000")  # fmt: skip
+    p.add_argument(
+        "--big",
+        action="store_true",
+        help="memory section over a 100,000-run sweep (minutes) instead of 10,000",
+    )
     p.add_argument(
         "--out", default="bench.json", help="JSON file for every figure (default bench.json)"
     )
-    p.add_argument("--update", action="store_true",
-                   help="keep the other sections' figures from the existing --out file")  # fmt: skip
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other sections' figures from the existing --out file",
+    )
     p.add_argument(
         "--markdown", metavar="PATH", help="also write the figures as a Markdown snippet"
     )

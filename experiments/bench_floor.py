@@ -12,7 +12,8 @@ import numpy as np
 
 
 def _top_up(units: np.ndarray, remainder: np.ndarray, capacity: int) -> np.ndarray:
-    """Give the units still unallocated, one each, to the largest remainders (lowest index first)."""
+    """Give the units still unallocated, one each, to the largest remainders (lowest index
+    first)."""
     short = capacity - int(units.sum())
     units[np.argsort(-remainder, kind="stable")[:short]] += 1
     return units

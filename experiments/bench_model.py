@@ -35,8 +35,11 @@ def bench_baseline(s: Settings) -> dict[str, Any]:
 
 def week_seconds(buyers: int, mechanism: str, weeks: int) -> tuple[float, int]:
     """Seconds per simulated week of `long-tail` with `buyers` small buyers (building not timed)."""
-    m = GpuMarket("long-tail", steps=weeks,
-                  overrides={"long_tail.count": buyers, "market.mechanism": mechanism})  # fmt: skip
+    m = GpuMarket(
+        "long-tail",
+        steps=weeks,
+        overrides={"long_tail.count": buyers, "market.mechanism": mechanism},
+    )
     start = time.perf_counter()
     m.run()
     return (time.perf_counter() - start) / weeks, m.buyers.n
@@ -53,11 +56,24 @@ def bench_scale(s: Settings) -> dict[str, Any]:
         for n in sizes:
             runs = [week_seconds(n, mechanism, weeks) for _ in range(s.repeats)]
             per_size[n] = float(np.median([r[0] for r in runs]))
-            rows.append({"mechanism": mechanism, "buyers": n, "total_buyers": runs[0][1],
-                         "s_per_week": per_size[n]})  # fmt: skip
+            rows.append(
+                {
+                    "mechanism": mechanism,
+                    "buyers": n,
+                    "total_buyers": runs[0][1],
+                    "s_per_week": per_size[n],
+                }
+            )
         growth[mechanism] = per_size[sizes[-1]] / per_size[sizes[-2]]
-    return {"scenario": "long-tail", "weeks": weeks, "sizes": list(sizes),
-            "growth_from": sizes[-2], "growth_to": sizes[-1], "growth": growth, "rows": rows}  # fmt: skip
+    return {
+        "scenario": "long-tail",
+        "weeks": weeks,
+        "sizes": list(sizes),
+        "growth_from": sizes[-2],
+        "growth_to": sizes[-1],
+        "growth": growth,
+        "rows": rows,
+    }
 
 
 def call_seconds(fn: Any, repeats: int, budget: float = 0.05) -> float:
@@ -77,8 +93,11 @@ def call_seconds(fn: Any, repeats: int, budget: float = 0.05) -> float:
 
 def market_week(buyers: int, mechanism: str, weeks: int = 10) -> GpuMarket:
     """A `long-tail` market some weeks in, so orders, capacity and context are the model's own."""
-    return GpuMarket("long-tail", steps=weeks + 1,
-                     overrides={"long_tail.count": buyers, "market.mechanism": mechanism}).run(weeks)  # fmt: skip
+    return GpuMarket(
+        "long-tail",
+        steps=weeks + 1,
+        overrides={"long_tail.count": buyers, "market.mechanism": mechanism},
+    ).run(weeks)
 
 
 def floor_row(name: str, buyers: int, repeats: int) -> dict[str, Any]:
@@ -90,10 +109,17 @@ def floor_row(name: str, buyers: int, repeats: int) -> dict[str, Any]:
     floor_s = call_seconds(lambda: floor(q, k), repeats)
     mech_s = call_seconds(lambda: mechanisms.allocate(name, q, k, ctx), repeats)
     phase_s = call_seconds(lambda: m.supplier.allocate(q, ctx), repeats)
-    return {"mechanism": name, "buyers": int(q.size), "binding": int(q.sum()) > k,
-            "floor_s": floor_s, "mechanism_s": mech_s, "phase_s": phase_s,
-            "ratio": mech_s / floor_s, "phase_ratio": phase_s / floor_s,
-            "equal": bool(np.array_equal(floor(q, k), mechanisms.allocate(name, q, k, ctx).units))}  # fmt: skip
+    return {
+        "mechanism": name,
+        "buyers": int(q.size),
+        "binding": int(q.sum()) > k,
+        "floor_s": floor_s,
+        "mechanism_s": mech_s,
+        "phase_s": phase_s,
+        "ratio": mech_s / floor_s,
+        "phase_ratio": phase_s / floor_s,
+        "equal": bool(np.array_equal(floor(q, k), mechanisms.allocate(name, q, k, ctx).units)),
+    }
 
 
 def bench_floor(s: Settings) -> dict[str, Any]:

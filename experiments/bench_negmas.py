@@ -45,20 +45,29 @@ def negmas_one(seller: str, buyer: str, rounds: int, first: str) -> Outcome:
     from negmas.preferences import LinearAdditiveUtilityFunction
     from negmas.preferences.value_fun import TableFun
 
-    kinds = {"boulware": BoulwareTBNegotiator, "linear": LinearTBNegotiator,
-             "conceder": ConcederTBNegotiator}  # fmt: skip
+    kinds = {
+        "boulware": BoulwareTBNegotiator,
+        "linear": LinearTBNegotiator,
+        "conceder": ConcederTBNegotiator,
+    }
     prices = list(range(LOW, HIGH + 1))
-    mechanism = SAOMechanism(issues=[make_issue(values=prices, name="price")], n_steps=rounds,
-                             time_limit=None)  # fmt: skip
+    mechanism = SAOMechanism(
+        issues=[make_issue(values=prices, name="price")], n_steps=rounds, time_limit=None
+    )
 
     def ufun(utilities: np.ndarray) -> LinearAdditiveUtilityFunction:
         table = TableFun(dict(zip(prices, utilities.tolist(), strict=True)))
-        return LinearAdditiveUtilityFunction(values={"price": table}, weights=[1.0],
-                                             outcome_space=mechanism.outcome_space,
-                                             reserved_value=0.0)  # fmt: skip
+        return LinearAdditiveUtilityFunction(
+            values={"price": table},
+            weights=[1.0],
+            outcome_space=mechanism.outcome_space,
+            reserved_value=0.0,
+        )
 
-    sides = [(kinds[seller](name="seller"), ufun(rising(prices, LOW, HIGH))),
-             (kinds[buyer](name="buyer"), ufun(falling(prices, LOW, HIGH)))]  # fmt: skip
+    sides = [
+        (kinds[seller](name="seller"), ufun(rising(prices, LOW, HIGH))),
+        (kinds[buyer](name="buyer"), ufun(falling(prices, LOW, HIGH))),
+    ]
     for negotiator, u in sides if first == "seller" else sides[::-1]:
         mechanism.add(negotiator, ufun=u)
     with warnings.catch_warnings():
@@ -96,8 +105,10 @@ def ours_batch(todo: list[Problem], copies: int) -> list[Outcome]:
 
 
 def _same(a: list[Outcome], b: list[Outcome]) -> bool:
-    return all((x[1] == y[1]) and (x[0] == y[0] or (math.isnan(x[0]) and math.isnan(y[0])))
-               for x, y in zip(a, b, strict=True))  # fmt: skip
+    return all(
+        (x[1] == y[1]) and (x[0] == y[0] or (math.isnan(x[0]) and math.isnan(y[0])))
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 def bench_negotiation(s: Settings) -> dict[str, Any]:
@@ -109,9 +120,11 @@ def bench_negotiation(s: Settings) -> dict[str, Any]:
     scalar_s = median_seconds(lambda: [ours_one(*p) for p in todo], s.repeats)
     batch_s = median_seconds(lambda: ours_batch(todo, copies), s.repeats)
     out: dict[str, Any] = {
-        "problems": len(todo), "scalar_per_s": len(todo) / scalar_s,
-        "batch_per_s": len(todo) * copies / batch_s, "engines_equal": _same(scalar, batch),
-    }  # fmt: skip
+        "problems": len(todo),
+        "scalar_per_s": len(todo) / scalar_s,
+        "batch_per_s": len(todo) * copies / batch_s,
+        "engines_equal": _same(scalar, batch),
+    }
     try:
         import negmas  # noqa: F401
     except ImportError:
@@ -122,13 +135,15 @@ def bench_negotiation(s: Settings) -> dict[str, Any]:
     negmas_s = median_seconds(lambda: [negmas_one(*p) for p in todo], min(s.repeats, 3), warmup=0)
     negmas_rate = len(todo) / negmas_s
     return {
-        **out, "negmas": negmas_version(), "negmas_per_s": negmas_rate,
+        **out,
+        "negmas": negmas_version(),
+        "negmas_per_s": negmas_rate,
         "negmas_first_pass_s": first_pass,
         "scalar_ratio": out["scalar_per_s"] / negmas_rate,
         "batch_ratio": out["batch_per_s"] / negmas_rate,
         "agreements_equal": _same(reference, scalar) and _same(reference, batch),
         "agreements": sum(1 for r in reference if r[1] >= 0),
-    }  # fmt: skip
+    }
 
 
 def negmas_version() -> str:

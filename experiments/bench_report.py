@@ -21,29 +21,57 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     if "scale" in r:
         sc = r["scale"]
         for mech, ratio in sc["growth"].items():
-            add(f"{mech}: s/week growth {sc['growth_from']:,} -> {sc['growth_to']:,} buyers",
-                ratio, "<= 12x", ratio <= 12)  # fmt: skip
+            add(
+                f"{mech}: s/week growth {sc['growth_from']:,} -> {sc['growth_to']:,} buyers",
+                ratio,
+                "<= 12x",
+                ratio <= 12,
+            )
     if "floor" in r:
         for row in r["floor"]["rows"]:
-            add(f"{row['mechanism']}: allocate phase vs numpy floor at {row['buyers']:,} buyers",
-                row["phase_ratio"], "<= 3x", row["phase_ratio"] <= 3 and row["equal"])  # fmt: skip
+            add(
+                f"{row['mechanism']}: allocate phase vs numpy floor at {row['buyers']:,} buyers",
+                row["phase_ratio"],
+                "<= 3x",
+                row["phase_ratio"] <= 3 and row["equal"],
+            )
     if "negotiation" in r and r["negotiation"].get("negmas"):
         n = r["negotiation"]
-        add("negotiation engine (batch) vs NegMAS", n["batch_ratio"], ">= 50x",
-            n["batch_ratio"] >= 50 and n["agreements_equal"])  # fmt: skip
-        add("negotiation engine (one at a time) vs NegMAS", n["scalar_ratio"], ">= 50x",
-            n["scalar_ratio"] >= 50 and n["agreements_equal"])  # fmt: skip
+        add(
+            "negotiation engine (batch) vs NegMAS",
+            n["batch_ratio"],
+            ">= 50x",
+            n["batch_ratio"] >= 50 and n["agreements_equal"],
+        )
+        add(
+            "negotiation engine (one at a time) vs NegMAS",
+            n["scalar_ratio"],
+            ">= 50x",
+            n["scalar_ratio"] >= 50 and n["agreements_equal"],
+        )
     for case in r.get("sweep", {}).get("cases", []):
         ratios, what = case["ratios"], f"sweep of {case['runs']:,} x {case['steps']} weeks"
-        add(f"{what}: process pool vs serial", ratios["process_vs_serial"], ">= 1.8x",
-            ratios["process_vs_serial"] >= 1.8)  # fmt: skip
-        add(f"{what}: process pool vs mesa.batch_run", ratios["process_vs_batch_run"], ">= 1.3x",
-            ratios["process_vs_batch_run"] >= 1.3)  # fmt: skip
+        add(
+            f"{what}: process pool vs serial",
+            ratios["process_vs_serial"],
+            ">= 1.8x",
+            ratios["process_vs_serial"] >= 1.8,
+        )
+        add(
+            f"{what}: process pool vs mesa.batch_run",
+            ratios["process_vs_batch_run"],
+            ">= 1.3x",
+            ratios["process_vs_batch_run"] >= 1.3,
+        )
     if "memory" in r:
         m = r["memory"]
-        add(f"driver memory flat while {m['runs']:,} runs stream to disk (MB grown after the first 10%)",
-            m["streaming_growth_mb"], f"<= {FLAT_SHARE:.0%} of {m['rss_10pct_mb']:.0f} MB",
-            m["streaming_growth_mb"] <= FLAT_SHARE * m["rss_10pct_mb"])  # fmt: skip
+        add(
+            f"driver memory flat while {m['runs']:,} runs stream to disk "
+            "(MB grown after the first 10%)",
+            m["streaming_growth_mb"],
+            f"<= {FLAT_SHARE:.0%} of {m['rss_10pct_mb']:.0f} MB",
+            m["streaming_growth_mb"] <= FLAT_SHARE * m["rss_10pct_mb"],
+        )
     return out
 
 
@@ -56,10 +84,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], markdown: bool 
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join(
-        "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        "  "
+        + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
         for row in cells
-    )  # fmt: skip
+    )
 
 
 def ms(seconds: float) -> str:
@@ -79,8 +110,12 @@ def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
             (row["mechanism"], ms(row["s_per_run"]), f"{row['weeks_per_s']:,.0f}")
             for row in b["rows"]
         ]
-        out.append((f"1. One baseline run of {b['weeks']} weeks per mechanism",
-                    table(("mechanism", "per run", "weeks/s"), rows, md)))  # fmt: skip
+        out.append(
+            (
+                f"1. One baseline run of {b['weeks']} weeks per mechanism",
+                table(("mechanism", "per run", "weeks/s"), rows, md),
+            )
+        )
     if "scale" in r:
         sc = r["scale"]
         by = {(row["mechanism"], row["buyers"]): row for row in sc["rows"]}
@@ -94,48 +129,129 @@ def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
                 *(x(sc["growth"][m]) for m in mechs),
             )
         )
-        out.append((f"2. Seconds per week against buyers (long-tail, {sc['weeks']} weeks)",
-                    table(("small buyers", *mechs), rows, md)))  # fmt: skip
+        out.append(
+            (
+                f"2. Seconds per week against buyers (long-tail, {sc['weeks']} weeks)",
+                table(("small buyers", *mechs), rows, md),
+            )
+        )
     if "floor" in r:
         f = r["floor"]
-        rows = [(row["mechanism"], ms(row["floor_s"]), ms(row["mechanism_s"]), ms(row["phase_s"]),
-                 x(row["ratio"]), x(row["phase_ratio"]), "yes" if row["equal"] else "NO")
-                for row in f["rows"]]  # fmt: skip
-        out.append((f"3. Allocation at {f['rows'][0]['buyers']:,} buyers against the plain-numpy floor",
-                    table(("rule", "floor", "mechanism", "allocate phase", "mech/floor",
-                           "phase/floor", "same units"), rows, md)))  # fmt: skip
+        rows = [
+            (
+                row["mechanism"],
+                ms(row["floor_s"]),
+                ms(row["mechanism_s"]),
+                ms(row["phase_s"]),
+                x(row["ratio"]),
+                x(row["phase_ratio"]),
+                "yes" if row["equal"] else "NO",
+            )
+            for row in f["rows"]
+        ]
+        out.append(
+            (
+                f"3. Allocation at {f['rows'][0]['buyers']:,} buyers against the plain-numpy floor",
+                table(
+                    (
+                        "rule",
+                        "floor",
+                        "mechanism",
+                        "allocate phase",
+                        "mech/floor",
+                        "phase/floor",
+                        "same units",
+                    ),
+                    rows,
+                    md,
+                ),
+            )
+        )
     if "negotiation" in r:
         n = r["negotiation"]
-        rows = [("ours, batch (the market's)", f"{n['batch_per_s']:,.0f}", x(n.get("batch_ratio"))),
-                ("ours, one at a time", f"{n['scalar_per_s']:,.0f}", x(n.get("scalar_ratio")))]  # fmt: skip
+        rows = [
+            ("ours, batch (the market's)", f"{n['batch_per_s']:,.0f}", x(n.get("batch_ratio"))),
+            ("ours, one at a time", f"{n['scalar_per_s']:,.0f}", x(n.get("scalar_ratio"))),
+        ]
         if n.get("negmas"):
             rows.append((f"NegMAS {n['negmas']}", f"{n['negmas_per_s']:,.0f}", "1x"))
         same = {True: "all equal", False: "DIFFER", None: "NegMAS not installed"}[
             n["agreements_equal"]
         ]
-        out.append((f"4. Bilateral negotiations ({n['problems']} problems; agreements: {same})",
-                    table(("engine", "negotiations/s", "x NegMAS"), rows, md)))  # fmt: skip
+        out.append(
+            (
+                f"4. Bilateral negotiations ({n['problems']} problems; agreements: {same})",
+                table(("engine", "negotiations/s", "x NegMAS"), rows, md),
+            )
+        )
     if "sweep" in r:
         rows = []
         for case in r["sweep"]["cases"]:
             serial = next(row["runs_per_s"] for row in case["rows"] if row["executor"] == "serial")
-            rows += [(row["executor"], case["steps"], row["workers"], f"{row['seconds']:.1f} s",
-                      f"{row['runs_per_s']:,.1f}", x(row["runs_per_s"] / serial))
-                     for row in case["rows"]]  # fmt: skip
+            rows += [
+                (
+                    row["executor"],
+                    case["steps"],
+                    row["workers"],
+                    f"{row['seconds']:.1f} s",
+                    f"{row['runs_per_s']:,.1f}",
+                    x(row["runs_per_s"] / serial),
+                )
+                for row in case["rows"]
+            ]
         runs = r["sweep"]["cases"][0]["runs"]
-        out.append((f"5. Sweeps of {runs:,} {r['sweep']['scenario']} runs (whole sweep, workers' start included)",
-                    table(("executor", "weeks", "workers", "wall clock", "runs/s", "x serial"), rows, md)))  # fmt: skip
+        out.append(
+            (
+                f"5. Sweeps of {runs:,} {r['sweep']['scenario']} runs "
+                "(whole sweep, workers' start included)",
+                table(
+                    ("executor", "weeks", "workers", "wall clock", "runs/s", "x serial"), rows, md
+                ),
+            )
+        )
     if "memory" in r:
         m = r["memory"]
-        rows = [(f"{m['runs']:,} runs, {m['steps']} weeks, {m['workers']} workers", f"{m['seconds']:.0f} s",
-                 *(f"{m[k]:.0f}" for k in ("rss_before_mb", "rss_10pct_mb", "rss_50pct_mb",
-                                           "rss_streamed_mb", "rss_end_mb", "high_water_mb")))]  # fmt: skip
-        out.append(("6. Driver memory (resident MB) over a long sweep: streamed, then compacted",
-                    table(("sweep", "time", "start", "at 10%", "at 50%", "all streamed",
-                           "compacted", "peak"), rows, md)))  # fmt: skip
+        rows = [
+            (
+                f"{m['runs']:,} runs, {m['steps']} weeks, {m['workers']} workers",
+                f"{m['seconds']:.0f} s",
+                *(
+                    f"{m[k]:.0f}"
+                    for k in (
+                        "rss_before_mb",
+                        "rss_10pct_mb",
+                        "rss_50pct_mb",
+                        "rss_streamed_mb",
+                        "rss_end_mb",
+                        "high_water_mb",
+                    )
+                ),
+            )
+        ]
+        out.append(
+            (
+                "6. Driver memory (resident MB) over a long sweep: streamed, then compacted",
+                table(
+                    (
+                        "sweep",
+                        "time",
+                        "start",
+                        "at 10%",
+                        "at 50%",
+                        "all streamed",
+                        "compacted",
+                        "peak",
+                    ),
+                    rows,
+                    md,
+                ),
+            )
+        )
     runs = [r.get("runs", {}).get(name) for name in ORDER if name in r]
-    return [(f"{title} {when(run)}" if run else title, body)
-            for (title, body), run in zip(out, runs, strict=True)]  # fmt: skip
+    return [
+        (f"{title} {when(run)}" if run else title, body)
+        for (title, body), run in zip(out, runs, strict=True)
+    ]
 
 
 def when(run: dict[str, Any]) -> str:
@@ -146,8 +262,15 @@ def when(run: dict[str, Any]) -> str:
 
 def goal_table(r: dict[str, Any], md: bool = False) -> str:
     mark = {True: "met", False: "NOT met", None: "-"}
-    rows = [(g["goal"], x(g["value"]) if "x" in g["target"] else f"{g['value']:.1f}", g["target"],
-             mark[g["met"]]) for g in r.get("goals", [])]  # fmt: skip
+    rows = [
+        (
+            g["goal"],
+            x(g["value"]) if "x" in g["target"] else f"{g['value']:.1f}",
+            g["target"],
+            mark[g["met"]],
+        )
+        for g in r.get("goals", [])
+    ]
     return table(("goal", "measured", "target", ""), rows, md)
 
 
@@ -156,9 +279,11 @@ def header(r: dict[str, Any]) -> str:
     env = "".join(f"; {k}={v}" for k, v in m.get("env", {}).items())
     repeats = sorted({run["repeats"] for run in r["runs"].values()})
     n = "one run each" if repeats == [1] else f"medians of {'/'.join(map(str, repeats))} repeats"
-    return (f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
-            f"numpy {m['numpy']}, Mesa {m['mesa']}{env}; {n}; "
-            "[when each section ran, 1-minute load average at its start -> end]")  # fmt: skip
+    return (
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
+        f"numpy {m['numpy']}, Mesa {m['mesa']}{env}; {n}; "
+        "[when each section ran, 1-minute load average at its start -> end]"
+    )
 
 
 def load(averages: list[float]) -> str:
@@ -175,15 +300,19 @@ def render_text(r: dict[str, Any]) -> str:
 
 def render_markdown(r: dict[str, Any]) -> str:
     """A snippet for the README's performance section (generated; do not edit by hand)."""
-    parts = ["<!-- generated by `gpu-alloc bench --markdown`; edit the benchmark, not this file -->",
-             f"Measured on {header(r)}.", ""]  # fmt: skip
+    parts = [
+        "<!-- generated by `gpu-alloc bench --markdown`; edit the benchmark, not this file -->",
+        f"Measured on {header(r)}.",
+        "",
+    ]
     for title, body in sections(r, md=True):
         parts += [f"**{title}**", "", body, ""]
     parts += ["**Goals (issue 5)**", "", goal_table(r, md=True), "", HOW, ""]
     return "\n".join(parts)
 
 
-HOW = """How it is measured (`experiments/bench*.py`): wall-clock medians. (1) building and running the
+HOW = """\
+How it is measured (`experiments/bench*.py`): wall-clock medians. (1) building and running the
 model. (2) `long-tail` with N small buyers, running time only, divided by the weeks. (3) the
 model's own orders, capacity and context after 10 weeks; the floor is the simplest correct numpy
 code of the rule (`experiments/bench_floor.py`), checked to give the same units; the allocate

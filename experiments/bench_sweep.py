@@ -40,8 +40,13 @@ class BatchMarket(GpuMarket):
     the end of the run, so both paths do the same work per run.
     """
 
-    def __init__(self, scenario: str | Scenario = SCENARIO, seed: int | None = None,
-                 overrides: dict[str, Any] | None = None, steps: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scenario: str | Scenario = SCENARIO,
+        seed: int | None = None,
+        overrides: dict[str, Any] | None = None,
+        steps: int | None = None,
+    ) -> None:
         super().__init__(scenario, seed=seed, overrides=overrides, steps=steps)
         self.metrics: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -67,9 +72,13 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
     if kind == "batch_run":
         # The validated scenario, as the sweep passes it: a name would re-read the TOML each run.
         scenario = load_scenario(SCENARIO)
-        results = mesa.batch_run(BatchMarket, parameters={"scenario": scenario, "steps": steps},
-                                 number_processes=workers, rng=list(range(runs)),
-                                 display_progress=False)  # fmt: skip
+        results = mesa.batch_run(
+            BatchMarket,
+            parameters={"scenario": scenario, "steps": steps},
+            number_processes=workers,
+            rng=list(range(runs)),
+            display_progress=False,
+        )
         seconds = time.perf_counter() - start
         if len(results) != runs:
             raise RuntimeError(f"batch_run returned {len(results)} rows for {runs} runs")
@@ -77,8 +86,13 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
     from experiments.sweep import run_sweep
 
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as out:
-        result = run_sweep(spec(runs, steps), Path(out) / "sweep", executor=kind,
-                           workers=None if kind == "serial" else workers, progress=False)  # fmt: skip
+        result = run_sweep(
+            spec(runs, steps),
+            Path(out) / "sweep",
+            executor=kind,
+            workers=None if kind == "serial" else workers,
+            progress=False,
+        )
         seconds = time.perf_counter() - start
     if result.summary["ok"] != runs:
         raise RuntimeError(f"{kind} sweep: {result.summary['ok']} of {runs} runs ok")
@@ -103,8 +117,15 @@ def sweep_case(runs: int, steps: int, repeats: int, workers: int) -> dict[str, A
     rows = []
     for kind in EXECUTORS:
         seconds = statistics.median(times[kind])
-        rows.append({"executor": kind, "workers": 1 if kind == "serial" else workers,
-                     "seconds": seconds, "runs_per_s": runs / seconds, "all_seconds": times[kind]})  # fmt: skip
+        rows.append(
+            {
+                "executor": kind,
+                "workers": 1 if kind == "serial" else workers,
+                "seconds": seconds,
+                "runs_per_s": runs / seconds,
+                "all_seconds": times[kind],
+            }
+        )
     rate = {r["executor"]: r["runs_per_s"] for r in rows}
     ratios = {
         "process_vs_serial": rate["process"] / rate["serial"],
@@ -124,8 +145,11 @@ def bench_sweeps(s: Settings) -> dict[str, Any]:
     weeks = GpuMarket(SCENARIO).weeks
     cases = [(40, 4)] if s.quick else [(SWEEP_RUNS, weeks), (SWEEP_RUNS, SHORT_STEPS)]
     repeats = 1 if s.quick else s.repeats
-    return {"scenario": SCENARIO, "repeats": repeats,
-            "cases": [sweep_case(runs, steps, repeats, s.workers) for runs, steps in cases]}  # fmt: skip
+    return {
+        "scenario": SCENARIO,
+        "repeats": repeats,
+        "cases": [sweep_case(runs, steps, repeats, s.workers) for runs, steps in cases],
+    }
 
 
 def bench_memory(s: Settings) -> dict[str, Any]:
@@ -193,8 +217,13 @@ def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> di
     Store.compact = timed_compact  # type: ignore[method-assign]
     try:
         with tempfile.TemporaryDirectory(prefix="bench-memory-") as out:
-            result = run_sweep(spec(runs, steps), Path(out) / "sweep", executor="process",
-                               workers=workers, progress=False)  # fmt: skip
+            result = run_sweep(
+                spec(runs, steps),
+                Path(out) / "sweep",
+                executor="process",
+                workers=workers,
+                progress=False,
+            )
     finally:
         Store.compact = compact  # type: ignore[method-assign]
         stop.set()
@@ -204,13 +233,23 @@ def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> di
     streamed = marks[0] if marks else seconds
     during = [(t, r) for t, r in samples if t <= streamed] or samples[:1]
     at = {f: next((r for t, r in during if t >= f * streamed), during[-1][1]) for f in (0.1, 0.5)}
-    return {"runs": runs, "steps": steps, "workers": workers, "seconds": seconds,
-            "streaming_seconds": streamed, "ok": result.summary["ok"], "rss_before_mb": before,
-            "rss_10pct_mb": at[0.1], "rss_50pct_mb": at[0.5], "rss_streamed_mb": during[-1][1],
-            "rss_end_mb": samples[-1][1], "rss_peak_mb": max(r for _, r in samples),
-            "high_water_mb": high_water_mb(),
-            "streaming_growth_mb": max(r for t, r in during if t >= 0.1 * streamed) - at[0.1],
-            "samples": [(round(t, 2), round(r, 1)) for t, r in samples[:: max(1, len(samples) // 50)]]}  # fmt: skip
+    return {
+        "runs": runs,
+        "steps": steps,
+        "workers": workers,
+        "seconds": seconds,
+        "streaming_seconds": streamed,
+        "ok": result.summary["ok"],
+        "rss_before_mb": before,
+        "rss_10pct_mb": at[0.1],
+        "rss_50pct_mb": at[0.5],
+        "rss_streamed_mb": during[-1][1],
+        "rss_end_mb": samples[-1][1],
+        "rss_peak_mb": max(r for _, r in samples),
+        "high_water_mb": high_water_mb(),
+        "streaming_growth_mb": max(r for t, r in during if t >= 0.1 * streamed) - at[0.1],
+        "samples": [(round(t, 2), round(r, 1)) for t, r in samples[:: max(1, len(samples) // 50)]],
+    }
 
 
 def main(argv: list[str]) -> dict[str, Any]:

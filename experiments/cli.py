@@ -48,13 +48,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     m = runner.run_scenario(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
     paths = runner.write_tables(m.tables(), Path(args.out), args.format)
     s = runner.summary(m)
-    print(f"{m.config.name}: {s['weeks']} weeks from {m.config.start_date}, seed {m.seed}, "
-          f"mechanism {m.config.market.mechanism}, owner policy {m.config.owner.policy}")  # fmt: skip
     print(
-        f"  produced {s['produced']:,}  allocated {s['allocated']:,}  redirected {s['redirected']:,}"
+        f"{m.config.name}: {s['weeks']} weeks from {m.config.start_date}, seed {m.seed}, "
+        f"mechanism {m.config.market.mechanism}, owner policy {m.config.owner.policy}"
     )
-    print(f"  friction {s['friction']:.1f}  order inflation {s['mean_order_inflation']:.3f}  "
-          f"Jain (fill) {s['mean_jain_fill']:.3f}  welfare ${s['welfare_busd']:.1f}B")  # fmt: skip
+    print(
+        f"  produced {s['produced']:,}  allocated {s['allocated']:,}  "
+        f"redirected {s['redirected']:,}"
+    )
+    print(
+        f"  friction {s['friction']:.1f}  order inflation {s['mean_order_inflation']:.3f}  "
+        f"Jain (fill) {s['mean_jain_fill']:.3f}  welfare ${s['welfare_busd']:.1f}B"
+    )
     print("  wrote " + ", ".join(str(p) for p in paths))
     return 0
 

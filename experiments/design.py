@@ -91,8 +91,17 @@ def design_table(spec: Spec) -> pd.DataFrame:
                 run_id = f"{_digest([base, text, seed])[:16]}-{k}"
                 k += 1
             seen.add(run_id)
-            rows.append({"run_index": len(rows), "run_id": run_id, "config": config,
-                         "sample": s, "seed": seed, **_display(overrides), "overrides": text})  # fmt: skip
+            rows.append(
+                {
+                    "run_index": len(rows),
+                    "run_id": run_id,
+                    "config": config,
+                    "sample": s,
+                    "seed": seed,
+                    **_display(overrides),
+                    "overrides": text,
+                }
+            )
     table = pd.DataFrame(rows)
     for col in ("run_index", "config", "sample", "seed"):
         table[col] = table[col].astype("int64")

@@ -60,7 +60,8 @@ class Executor:
 
 
 class ProcessExecutor(Executor):
-    """A local `ProcessPoolExecutor`; a killed worker breaks the pool, so `recover` makes a new one."""
+    """A local `ProcessPoolExecutor`; a killed worker breaks the pool, so `recover` makes a new
+    one."""
 
     name = "process"
 
@@ -104,8 +105,13 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, local: int | None = None, client: Any = None,
-                 wait_seconds: float = 60.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        address: str | None = None,
+        local: int | None = None,
+        client: Any = None,
+        wait_seconds: float = 60.0,
+    ) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -123,8 +129,12 @@ class DaskExecutor(Executor):
             except OSError as exc:
                 raise SweepError(f"--dask {address}: cannot reach the scheduler: {exc}") from None
         else:
-            self._cluster = LocalCluster(n_workers=local or os.cpu_count() or 1, threads_per_worker=1,
-                                         processes=True, dashboard_address=":0")  # fmt: skip
+            self._cluster = LocalCluster(
+                n_workers=local or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+            )
             self.client = Client(self._cluster)
         try:
             self.client.wait_for_workers(1, timeout=wait_seconds)
@@ -143,12 +153,17 @@ class DaskExecutor(Executor):
         for worker, answer in sorted(answers.items()):
             if isinstance(answer, BaseException):
                 self.close()
-                raise SweepError(f"Dask worker {worker} cannot run the model ({type(answer).__name__}: {answer}); "
-                                 "install this project and its dependencies on every worker")  # fmt: skip
+                raise SweepError(
+                    f"Dask worker {worker} cannot run the model "
+                    f"({type(answer).__name__}: {answer}); "
+                    "install this project and its dependencies on every worker"
+                )
             if answer["gpu-allocation-sim"] != here:
                 self.close()
-                raise SweepError(f"Dask worker {worker} has gpu-allocation-sim {answer['gpu-allocation-sim']}, "
-                                 f"this machine {here}: results would not be comparable")  # fmt: skip
+                raise SweepError(
+                    f"Dask worker {worker} has gpu-allocation-sim {answer['gpu-allocation-sim']}, "
+                    f"this machine {here}: results would not be comparable"
+                )
 
     @property
     def workers(self) -> int:
@@ -178,10 +193,15 @@ class DaskExecutor(Executor):
         return f"dask at {where} ({self.workers} workers)"
 
 
-def make_executor(kind: str = "serial", workers: int | None = None, address: str | None = None,
-                  client: Any = None, timeout: float = 60.0) -> Executor:  # fmt: skip
-    """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a LocalCluster;
-    `timeout` seconds to reach the scheduler and see a first worker)."""
+def make_executor(
+    kind: str = "serial",
+    workers: int | None = None,
+    address: str | None = None,
+    client: Any = None,
+    timeout: float = 60.0,
+) -> Executor:
+    """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a
+    LocalCluster; `timeout` seconds to reach the scheduler and see a first worker)."""
     match kind:
         case "serial":
             return Executor()

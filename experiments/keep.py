@@ -22,10 +22,19 @@ STATS = ("final", "mean", "max", "min", "sum")
 STAR_STATS = ("final", "mean", "max")
 NOT_NUMERIC = {"step", "date", "firm", "owner"}
 DEFAULT_METRICS = (
-    "order_inflation.mean", "jain_fill.mean", "gini_alloc.mean", "price_usd.mean",
-    "lead_time_weeks.mean", "backlog.final", "idle_total.mean", "installed_total.final",
-    "redirected_units.sum", "friction.sum", "welfare_usd.sum", "revenue_usd.sum",
-)  # fmt: skip
+    "order_inflation.mean",
+    "jain_fill.mean",
+    "gini_alloc.mean",
+    "price_usd.mean",
+    "lead_time_weeks.mean",
+    "backlog.final",
+    "idle_total.mean",
+    "installed_total.final",
+    "redirected_units.sum",
+    "friction.sum",
+    "welfare_usd.sum",
+    "revenue_usd.sum",
+)
 
 
 def table_columns(scenario: Scenario) -> tuple[list[str], list[str]]:
@@ -51,7 +60,8 @@ def check_keep(
             col, firm, stat = split_metric(m, where)
             if stat not in STATS:
                 raise ScenarioError(
-                    f"{where}: keep.metrics: {name!r}: statistic {stat!r} is not one of: {', '.join(STATS)}"
+                    f"{where}: keep.metrics: {name!r}: statistic {stat!r} is not one of: "
+                    f"{', '.join(STATS)}"
                 )
             _check_column(name, col, firm, model_cols, firm_cols, firms, where, "metrics")
             if m not in metrics:
@@ -82,7 +92,8 @@ def _expand(name: str, firms: list[str]) -> list[str]:
 
 
 def split_metric(name: str, where: str = "<spec>") -> tuple[str, str | None, str]:
-    """`firms.Tesla.installed.final` -> ("installed", "Tesla", "final"); `x.mean` -> ("x", None, "mean")."""
+    """`firms.Tesla.installed.final` -> ("installed", "Tesla", "final"); `x.mean` -> ("x", None,
+    "mean")."""
     parts = name.split(".")
     if parts[0] == "firms" and len(parts) >= 4:
         return parts[-2], ".".join(parts[1:-2]), parts[-1]
@@ -91,11 +102,20 @@ def split_metric(name: str, where: str = "<spec>") -> tuple[str, str | None, str
     raise ScenarioError(f"{where}: keep: {name!r}: expected COLUMN.STAT or firms.FIRM.COLUMN.STAT")
 
 
-def _check_column(name: str, col: str, firm: str | None, model_cols: list[str],
-                  firm_cols: list[str], firms: list[str], where: str, key: str) -> None:  # fmt: skip
+def _check_column(
+    name: str,
+    col: str,
+    firm: str | None,
+    model_cols: list[str],
+    firm_cols: list[str],
+    firms: list[str],
+    where: str,
+    key: str,
+) -> None:
     if firm is None and col not in model_cols:
         raise ScenarioError(
-            f"{where}: keep.{key}: {name!r}: {col!r} is not a model column (columns: {', '.join(model_cols)})"
+            f"{where}: keep.{key}: {name!r}: {col!r} is not a model column "
+            f"(columns: {', '.join(model_cols)})"
         )
     if firm is not None:
         if firm not in firms:
@@ -104,12 +124,14 @@ def _check_column(name: str, col: str, firm: str | None, model_cols: list[str],
             )
         if col not in firm_cols:
             raise ScenarioError(
-                f"{where}: keep.{key}: {name!r}: {col!r} is not a firms column (columns: {', '.join(firm_cols)})"
+                f"{where}: keep.{key}: {name!r}: {col!r} is not a firms column "
+                f"(columns: {', '.join(firm_cols)})"
             )
 
 
 def _stat(values: np.ndarray, stat: str) -> float:
-    """One statistic of a weekly column; weeks where it is undefined (NaN) are skipped, as pandas does."""
+    """One statistic of a weekly column; weeks where it is undefined (NaN) are skipped, as pandas
+    does."""
     if stat == "final":
         return float(values[-1]) if len(values) else float("nan")
     values = values[~np.isnan(values)]

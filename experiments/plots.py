@@ -71,8 +71,16 @@ def _grid_axes(ax: Any, runs: pd.DataFrame, outcome: str, x: str, hue: str | Non
             if numeric
             else np.arange(len(xs)) + (k - (len(hues) - 1) / 2) * 0.08
         )
-        ax.errorbar(pos, mean, yerr=err, marker="o", ms=3, capsize=2, lw=1,
-                    label=str(h) if h is not None else None)  # fmt: skip
+        ax.errorbar(
+            pos,
+            mean,
+            yerr=err,
+            marker="o",
+            ms=3,
+            capsize=2,
+            lw=1,
+            label=str(h) if h is not None else None,
+        )
     if not numeric:
         ax.set_xticks(range(len(xs)), [str(v) for v in xs], rotation=30, ha="right", fontsize=7)
     ax.set_xlabel(x, fontsize=8)
@@ -82,8 +90,13 @@ def _grid_axes(ax: Any, runs: pd.DataFrame, outcome: str, x: str, hue: str | Non
 def _grid_figure(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -> Any:
     x, hue, panel = roles(info, runs)
     panels = _levels(runs, panel)
-    fig, axes = plt.subplots(len(outcomes), len(panels), squeeze=False, sharex="col",
-                             figsize=(2.0 + 2.8 * len(panels), 0.6 + 2.3 * len(outcomes)))  # fmt: skip
+    fig, axes = plt.subplots(
+        len(outcomes),
+        len(panels),
+        squeeze=False,
+        sharex="col",
+        figsize=(2.0 + 2.8 * len(panels), 0.6 + 2.3 * len(outcomes)),
+    )
     for i, o in enumerate(outcomes):
         for j, p in enumerate(panels):
             ax = axes[i][j]
@@ -94,8 +107,15 @@ def _grid_figure(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) 
                 ax.set_ylabel(o, fontsize=8)
     if hue is not None:
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, title=hue, fontsize=7, title_fontsize=7, loc="upper right",
-                   bbox_to_anchor=(1.0, 0.95))  # fmt: skip
+        fig.legend(
+            handles,
+            labels,
+            title=hue,
+            fontsize=7,
+            title_fontsize=7,
+            loc="upper right",
+            bbox_to_anchor=(1.0, 0.95),
+        )
     pooled = [p for p in info["grid"] if p not in (x, hue, panel)]
     note = f"; pooled over {', '.join(pooled)}" if pooled else ""
     seeds = runs["seed"].nunique()
@@ -110,8 +130,12 @@ def _grid_figure(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) 
 def _scatter_figure(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -> Any:
     ranges = list(info["ranges"])
     hue = next(iter(info["grid"]), None)
-    fig, axes = plt.subplots(len(outcomes), len(ranges), squeeze=False,
-                             figsize=(1.5 + 2.6 * len(ranges), 0.6 + 2.2 * len(outcomes)))  # fmt: skip
+    fig, axes = plt.subplots(
+        len(outcomes),
+        len(ranges),
+        squeeze=False,
+        figsize=(1.5 + 2.6 * len(ranges), 0.6 + 2.2 * len(outcomes)),
+    )
     for i, o in enumerate(outcomes):
         for j, p in enumerate(ranges):
             ax = axes[i][j]

@@ -40,7 +40,8 @@ def pick_outcomes(info: dict[str, Any], outcomes: list[str] | None) -> list[str]
     for o in chosen:
         if o not in info["metrics"]:
             raise SweepError(
-                f"--outcomes: {o!r} is not a metric of this sweep (metrics: {', '.join(info['metrics'])})"
+                f"--outcomes: {o!r} is not a metric of this sweep "
+                f"(metrics: {', '.join(info['metrics'])})"
             )
     return list(chosen)
 
@@ -91,12 +92,15 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def summary_markdown(table: pd.DataFrame, params: list[str], outcomes: list[str]) -> str:
-    """`mean [low, high]` cells, one column per outcome (just the mean when the interval is a point)."""
+    """`mean [low, high]` cells, one column per outcome (just the mean when the interval is a
+    point)."""
     shown = table[[*params, "runs_ok", "runs_failed"]].copy()
     for o in outcomes:
         mean, lo, hi = table[f"{o} mean"], table[f"{o} ci95_low"], table[f"{o} ci95_high"]
-        shown[o] = [fmt(m) if math.isnan(a) or fmt(a) == fmt(b) else f"{fmt(m)} [{fmt(a)}, {fmt(b)}]"
-                    for m, a, b in zip(mean, lo, hi, strict=True)]  # fmt: skip
+        shown[o] = [
+            fmt(m) if math.isnan(a) or fmt(a) == fmt(b) else f"{fmt(m)} [{fmt(a)}, {fmt(b)}]"
+            for m, a, b in zip(mean, lo, hi, strict=True)
+        ]
     return markdown(shown)
 
 
@@ -121,8 +125,17 @@ def sobol_table(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -
                 continue  # failed runs or a constant outcome: no indices to estimate
             s = sobol.analyze(problem, y, calc_second_order=False, seed=info.get("seed", 0))
             for j, p in enumerate(names):
-                rows.append({**labels, "outcome": o, "parameter": p, "S1": s["S1"][j],
-                             "S1_conf": s["S1_conf"][j], "ST": s["ST"][j], "ST_conf": s["ST_conf"][j]})  # fmt: skip
+                rows.append(
+                    {
+                        **labels,
+                        "outcome": o,
+                        "parameter": p,
+                        "S1": s["S1"][j],
+                        "S1_conf": s["S1_conf"][j],
+                        "ST": s["ST"][j],
+                        "ST_conf": s["ST_conf"][j],
+                    }
+                )
     return pd.DataFrame(rows)
 
 

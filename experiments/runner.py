@@ -14,8 +14,13 @@ from model.params import ScenarioError
 FORMATS = ("csv", "parquet")
 
 
-def run_scenario(scenario: str | Path = "baseline", *, seed: int | None = None, steps: int | None = None,
-                 overrides: dict[str, Any] | None = None) -> GpuMarket:  # fmt: skip
+def run_scenario(
+    scenario: str | Path = "baseline",
+    *,
+    seed: int | None = None,
+    steps: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> GpuMarket:
     """Run a scenario to its horizon (or `steps` weeks) and return the finished model."""
     return GpuMarket(scenario, seed=seed, overrides=overrides, steps=steps).run()
 
@@ -47,7 +52,8 @@ def parse_value(text: str) -> Any:
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
-    """`["market.mechanism=uniform", "supply.scale=0.8"]` -> `{"market.mechanism": "uniform", ...}`."""
+    """`["market.mechanism=uniform", "supply.scale=0.8"]` -> `{"market.mechanism": "uniform",
+    ...}`."""
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")

@@ -18,8 +18,21 @@ from model.params import ScenarioError, walk
 from model.scenario import Scenario, load_scenario
 
 SPEC_DIR = resources.files("experiments") / "specs"
-TOP_KEYS = ("name", "description", "scenario", "steps", "seed", "replications", "seeds",
-            "chunk_size", "fixed", "grid", "sample", "keep", "report")  # fmt: skip
+TOP_KEYS = (
+    "name",
+    "description",
+    "scenario",
+    "steps",
+    "seed",
+    "replications",
+    "seeds",
+    "chunk_size",
+    "fixed",
+    "grid",
+    "sample",
+    "keep",
+    "report",
+)
 NOT_SWEPT = {"name", "description", "start_date", "weeks", "seed"}
 
 
@@ -61,7 +74,8 @@ def spec_names() -> list[str]:
 
 
 def load_spec(ref: str | Path | dict[str, Any] | Spec) -> Spec:
-    """A built-in spec name (`mechanisms`), a TOML path, or a plain dict, validated into a `Spec`."""
+    """A built-in spec name (`mechanisms`), a TOML path, or a plain dict, validated into a
+    `Spec`."""
     if isinstance(ref, Spec):
         return ref
     if isinstance(ref, dict):
@@ -130,12 +144,26 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
         raise ScenarioError(f"{where}: report: expected a table, got {report!r}")
     _check_report(report, metrics, [*grid, *ranges], where)
     return Spec(
-        name=_get(data, "name", str, where, "sweep"), scenario=scenario, scenario_ref=scenario_ref,
-        where=where, description=_get(data, "description", str, where, ""), steps=steps,
-        seed=seed, seeds=seeds, chunk_size=chunk, fixed=fixed, grid=grid, sampler=sampler,
-        samples=samples, ranges=ranges, integer=integer, metrics=metrics, series=series,
-        report=report, raw=data,
-    )  # fmt: skip
+        name=_get(data, "name", str, where, "sweep"),
+        scenario=scenario,
+        scenario_ref=scenario_ref,
+        where=where,
+        description=_get(data, "description", str, where, ""),
+        steps=steps,
+        seed=seed,
+        seeds=seeds,
+        chunk_size=chunk,
+        fixed=fixed,
+        grid=grid,
+        sampler=sampler,
+        samples=samples,
+        ranges=ranges,
+        integer=integer,
+        metrics=metrics,
+        series=series,
+        report=report,
+        raw=data,
+    )
 
 
 def _get(data: dict[str, Any], key: str, tp: type, where: str, default: Any) -> Any:
@@ -192,12 +220,14 @@ def _check_report(
             for m in value:
                 if m not in metrics:
                     raise ScenarioError(
-                        f"{where}: report.outcomes: {m!r} is not a kept metric (kept: {', '.join(metrics)})"
+                        f"{where}: report.outcomes: {m!r} is not a kept metric "
+                        f"(kept: {', '.join(metrics)})"
                     )
         elif key in ("x", "hue", "panel"):
             if value not in swept:
                 raise ScenarioError(
-                    f"{where}: report.{key}: {value!r} is not a swept parameter (swept: {', '.join(swept)})"
+                    f"{where}: report.{key}: {value!r} is not a swept parameter "
+                    f"(swept: {', '.join(swept)})"
                 )
         else:
             raise ScenarioError(

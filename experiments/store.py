@@ -2,7 +2,8 @@
 
     DIR/spec.json         the resolved spec (what the report reads)
     DIR/design.parquet    every run: run_index, run_id, config, sample, seed, parameters, overrides
-    DIR/chunks/runs-NNNNNN.parquet    one file per finished chunk: the ledger (status, error, metrics)
+    DIR/chunks/runs-NNNNNN.parquet    one file per finished chunk: the ledger (status, error,
+                                      metrics)
     DIR/chunks/series-NNNNNN.parquet  its weekly series, written before the runs file
     DIR/failures.jsonl    failed runs as they happen (a log; runs.parquet is authoritative)
     DIR/runs.parquet, DIR/series.parquet, DIR/summary.json    after compaction
@@ -55,15 +56,19 @@ class Store:
             return
         if not resume:
             raise SweepError(
-                f"{self.out}: already holds a sweep; add --resume to finish it, or choose another --out"
+                f"{self.out}: already holds a sweep; add --resume to finish it, "
+                "or choose another --out"
             )
         old = pd.read_parquet(design_path, columns=["run_id"]).run_id.tolist()
         if old != design.run_id.tolist():
-            raise SweepError(f"{self.out}: the spec or scenario changed since this sweep started "
-                             "(run ids differ); start it in a new --out directory")  # fmt: skip
+            raise SweepError(
+                f"{self.out}: the spec or scenario changed since this sweep started "
+                "(run ids differ); start it in a new --out directory"
+            )
 
     def prepare(self, info: dict[str, Any], design: pd.DataFrame) -> None:
-        """Write the design and spec (once checked), clear half-written files, find the next chunk number."""
+        """Write the design and spec (once checked), clear half-written files, find the next chunk
+        number."""
         design_path = self.out / "design.parquet"
         if not design_path.exists():
             self.out.mkdir(parents=True, exist_ok=True)
@@ -85,7 +90,8 @@ class Store:
         return sorted(found, key=lambda f: f[1])
 
     def finished(self, retry_failed: bool = False) -> dict[str, str]:
-        """run_id -> status of every run already on disk (failed ones left out with `retry_failed`)."""
+        """run_id -> status of every run already on disk (failed ones left out with
+        `retry_failed`)."""
         status: dict[str, str] = {}
         for path, _ in self._chunk_files("runs"):
             t = pq.read_table(path, columns=["run_id", "status"])
@@ -109,8 +115,17 @@ class Store:
         if len(failed):
             with open(self.out / "failures.jsonl", "a", encoding="utf-8") as log:
                 for row in failed[["run_index", "run_id", "seed", "error"]].itertuples(index=False):
-                    log.write(json.dumps({"run_index": int(row.run_index), "run_id": row.run_id,
-                                          "seed": int(row.seed), "error": row.error}) + "\n")  # fmt: skip
+                    log.write(
+                        json.dumps(
+                            {
+                                "run_index": int(row.run_index),
+                                "run_id": row.run_id,
+                                "seed": int(row.seed),
+                                "error": row.error,
+                            }
+                        )
+                        + "\n"
+                    )
         return path
 
     # --- at the end ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Parameter sweeps: `run_sweep(spec, out, executor=...)` from Python, `gpu-alloc sweep` from a shell.
+"""Parameter sweeps: `run_sweep(spec, out, executor=...)` from Python, `gpu-alloc sweep` from a
+shell.
 
 The driver keeps a few chunks in flight, writes each finished chunk to disk at once and keeps no
 results in memory, so a sweep of a million runs needs no more memory than one of a thousand.
@@ -63,20 +64,39 @@ class SweepResult:
 def spec_info(spec: Spec) -> dict[str, Any]:
     """The resolved spec as plain data, saved beside the results for `gpu-alloc report`."""
     return {
-        "name": spec.name, "description": spec.description, "where": spec.where,
-        "scenario": spec.scenario_ref, "steps": spec.steps, "seeds": list(spec.seeds),
-        "seed": spec.seed, "fixed": spec.fixed, "grid": {k: list(v) for k, v in spec.grid.items()},
-        "sampler": spec.sampler, "samples": spec.samples,
-        "ranges": {k: list(v) for k, v in spec.ranges.items()}, "integer": sorted(spec.integer),
-        "metrics": list(spec.metrics), "series": list(spec.series), "report": spec.report,
-    }  # fmt: skip
+        "name": spec.name,
+        "description": spec.description,
+        "where": spec.where,
+        "scenario": spec.scenario_ref,
+        "steps": spec.steps,
+        "seeds": list(spec.seeds),
+        "seed": spec.seed,
+        "fixed": spec.fixed,
+        "grid": {k: list(v) for k, v in spec.grid.items()},
+        "sampler": spec.sampler,
+        "samples": spec.samples,
+        "ranges": {k: list(v) for k, v in spec.ranges.items()},
+        "integer": sorted(spec.integer),
+        "metrics": list(spec.metrics),
+        "series": list(spec.series),
+        "report": spec.report,
+    }
 
 
-def run_sweep(spec: str | Path | dict | Spec, out: str | Path | None = None, *,
-              executor: str | Executor = "serial", workers: int | None = None,
-              address: str | None = None, client: Any = None, resume: bool = False,
-              retry_failed: bool = False, chunk_size: int | None = None,
-              progress: bool = True, timeout: float = 60.0) -> SweepResult:  # fmt: skip
+def run_sweep(
+    spec: str | Path | dict | Spec,
+    out: str | Path | None = None,
+    *,
+    executor: str | Executor = "serial",
+    workers: int | None = None,
+    address: str | None = None,
+    client: Any = None,
+    resume: bool = False,
+    retry_failed: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    timeout: float = 60.0,
+) -> SweepResult:
     """Run every run of `spec` not yet in `out` and return the compacted results.
 
     `executor` is "serial", "process" (`workers` processes), "dask" (a LocalCluster of `workers`,
@@ -100,20 +120,27 @@ def run_sweep(spec: str | Path | dict | Spec, out: str | Path | None = None, *,
         pending = design[~design.run_id.isin(done.keys())]
         described = ex.describe()
         start = time.perf_counter()
-        counts = drive(ex, job, design, pending, store, chunk_size or spec.chunk_size,
-                       len(done), progress)  # fmt: skip
+        counts = drive(
+            ex, job, design, pending, store, chunk_size or spec.chunk_size, len(done), progress
+        )
         seconds = time.perf_counter() - start
     store.compact()
     status = pd.read_parquet(out / "runs.parquet", columns=["status"]).status
     summary = {
-        "spec": spec.name, "executor": described, "runs": len(design),
-        "ok": int((status == "ok").sum()), "failed": int((status != "ok").sum()),
-        "ran": counts["ran"], "skipped": len(design) - len(pending), "seconds": round(seconds, 3),
+        "spec": spec.name,
+        "executor": described,
+        "runs": len(design),
+        "ok": int((status == "ok").sum()),
+        "failed": int((status != "ok").sum()),
+        "ran": counts["ran"],
+        "skipped": len(design) - len(pending),
+        "seconds": round(seconds, 3),
         "startup_seconds": round(startup, 3),
         "runs_per_second": round(counts["ran"] / seconds, 2) if seconds > 0 else None,
-        "chunks": counts["chunks"], "retried_chunks": counts["retried"],
+        "chunks": counts["chunks"],
+        "retried_chunks": counts["retried"],
         "driver_peak_rss_mb": round(peak_rss_mb(), 1),
-    }  # fmt: skip
+    }
     store.write_json("summary.json", summary)
     return SweepResult(out, summary)
 
@@ -158,8 +185,16 @@ class ChunkSizer:
         return size
 
 
-def drive(ex: Executor, job: Job, design: pd.DataFrame, pending: pd.DataFrame, store: Store,
-          chunk_size: int | None, already: int, progress: bool) -> dict[str, int]:  # fmt: skip
+def drive(
+    ex: Executor,
+    job: Job,
+    design: pd.DataFrame,
+    pending: pd.DataFrame,
+    store: Store,
+    chunk_size: int | None,
+    already: int,
+    progress: bool,
+) -> dict[str, int]:
     """Keep about two chunks per worker in flight; write each result as it arrives."""
     by_index = design.drop(columns=["overrides"]).set_index("run_index")
     columns = ["run_index", "run_id", "overrides", "seed"]
@@ -167,8 +202,16 @@ def drive(ex: Executor, job: Job, design: pd.DataFrame, pending: pd.DataFrame, s
     sizer = ChunkSizer(chunk_size, total, ex.workers)
     inflight: dict[cf.Future, tuple[list, int]] = {}
     counts = {"ran": 0, "chunks": 0, "retried": 0, "failed": 0}
-    bar = tqdm(total=len(design), initial=already, unit="run", file=sys.stderr, disable=not progress,
-               dynamic_ncols=True, smoothing=0.05, desc=f"sweep {ex.name}")  # fmt: skip
+    bar = tqdm(
+        total=len(design),
+        initial=already,
+        unit="run",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.05,
+        desc=f"sweep {ex.name}",
+    )
     nxt = 0
     try:
         while nxt < total or inflight:
@@ -202,8 +245,10 @@ def drive(ex: Executor, job: Job, design: pd.DataFrame, pending: pd.DataFrame, s
     except KeyboardInterrupt:
         for future in inflight:
             future.cancel()
-        raise SweepInterrupted(f"interrupted after {already + counts['ran']:,} of {len(design):,} runs; "
-                               f"they are saved in {store.out}: run again with --resume") from None  # fmt: skip
+        raise SweepInterrupted(
+            f"interrupted after {already + counts['ran']:,} of {len(design):,} runs; "
+            f"they are saved in {store.out}: run again with --resume"
+        ) from None
     finally:
         bar.close()
     return counts
@@ -223,8 +268,14 @@ def _submit(ex: Executor, job: Job, chunk: list) -> cf.Future:
 def _failed(chunk: list, job: Job, exc: BaseException, tries: int) -> pd.DataFrame:
     """A chunk whose worker died `tries` times: every run in it is recorded as failed."""
     text = f"chunk lost {tries} times: {type(exc).__name__}: {exc}"
-    runs = pd.DataFrame({"run_index": [c[0] for c in chunk], "run_id": [c[1] for c in chunk],
-                         "status": "failed", "error": text})  # fmt: skip
+    runs = pd.DataFrame(
+        {
+            "run_index": [c[0] for c in chunk],
+            "run_id": [c[1] for c in chunk],
+            "status": "failed",
+            "error": text,
+        }
+    )
     for m in job.metrics:
         runs[m] = float("nan")
     return runs

@@ -30,10 +30,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         kind, workers = ("process" if args.workers > 1 else "serial"), args.workers
     try:
-        result = run_sweep(args.spec, args.out, executor=kind, workers=workers, address=args.dask,
-                           resume=args.resume, retry_failed=args.retry_failed,
-                           chunk_size=args.chunk_size, progress=not args.quiet,
-                           timeout=args.dask_timeout)  # fmt: skip
+        result = run_sweep(
+            args.spec,
+            args.out,
+            executor=kind,
+            workers=workers,
+            address=args.dask,
+            resume=args.resume,
+            retry_failed=args.retry_failed,
+            chunk_size=args.chunk_size,
+            progress=not args.quiet,
+            timeout=args.dask_timeout,
+        )
     except SweepInterrupted as exc:
         print(f"gpu-alloc: {exc}", file=sys.stderr)
         return INTERRUPTED
@@ -43,14 +51,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def print_summary(s: dict[str, Any], out: Path) -> None:
     rate = f"{s['runs_per_second']:,.1f} runs/s" if s["runs_per_second"] else "nothing to run"
-    print(f"sweep {s['spec']}: {s['runs']:,} runs, {s['ok']:,} ok, {s['failed']:,} failed; "
-          f"ran {s['ran']:,} in {s['seconds']:.1f} s ({rate}) on {s['executor']}"
-          + (f", {s['skipped']:,} already done" if s["skipped"] else ""))  # fmt: skip
+    print(
+        f"sweep {s['spec']}: {s['runs']:,} runs, {s['ok']:,} ok, {s['failed']:,} failed; "
+        f"ran {s['ran']:,} in {s['seconds']:.1f} s ({rate}) on {s['executor']}"
+        + (f", {s['skipped']:,} already done" if s["skipped"] else "")
+    )
     written = [out / "runs.parquet"] + [out / "series.parquet"] * (out / "series.parquet").exists()
     print("  wrote " + ", ".join(str(p) for p in written))
     if s["failed"]:
         print(
-            f"  {s['failed']:,} runs failed: their errors are in runs.parquet and {out / 'failures.jsonl'}"
+            f"  {s['failed']:,} runs failed: their errors are in runs.parquet and "
+            f"{out / 'failures.jsonl'}"
         )
 
 
@@ -73,9 +84,12 @@ def builtin_specs() -> list[str]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` and `report` to the `gpu-alloc` command line."""
-    p = sub.add_parser("sweep", help="run a parameter sweep from a spec (TOML or built-in name)",
-                       description="Run every run of SPEC (a TOML file or a built-in name: "
-                       f"{', '.join(builtin_specs())}) and write Parquet results to --out.")  # fmt: skip
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep from a spec (TOML or built-in name)",
+        description="Run every run of SPEC (a TOML file or a built-in name: "
+        f"{', '.join(builtin_specs())}) and write Parquet results to --out.",
+    )
     p.add_argument("spec", help="spec file or built-in spec name")
     p.add_argument("--out", required=True, help="results directory")
     p.add_argument("--workers", type=positive, default=1, help="local worker processes (1: serial)")

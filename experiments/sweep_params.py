@@ -14,7 +14,8 @@ SAMPLERS = ("lhs", "sobol")
 
 
 def flat(data: dict[str, Any], key: str, where: str, prefix: str = "") -> dict[str, Any]:
-    """`{"market": {"mechanism": [...]}}` and `{"market.mechanism": [...]}` both give dotted keys."""
+    """`{"market": {"mechanism": [...]}}` and `{"market.mechanism": [...]}` both give dotted
+    keys."""
     table = data.get(key, {}) if not prefix else data
     if not isinstance(table, dict):
         raise ScenarioError(
@@ -82,7 +83,8 @@ Sampled = tuple[str | None, int, dict[str, tuple[float, float]], frozenset[str]]
 
 
 def check_sample(params: dict[str, ParamInfo], sample: Any, where: str) -> Sampled:
-    """`[sample]`: method, n and numeric [low, high] ranges; returns (method, n, ranges, integer paths)."""
+    """`[sample]`: method, n and numeric [low, high] ranges; returns (method, n, ranges, integer
+    paths)."""
     if sample is None:
         return None, 0, {}, frozenset()
     if not isinstance(sample, dict):
@@ -106,7 +108,8 @@ def check_sample(params: dict[str, ParamInfo], sample: Any, where: str) -> Sampl
         info = param_info(params, path, where, "sample.ranges")
         if info.type not in (int, float):
             raise ScenarioError(
-                f"{where}: sample.ranges.{path}: only numbers can be sampled; use grid for {info.type.__name__} values"
+                f"{where}: sample.ranges.{path}: only numbers can be sampled; "
+                f"use grid for {info.type.__name__} values"
             )
         if not isinstance(bounds, list) or len(bounds) != 2:
             raise ScenarioError(

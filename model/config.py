@@ -12,8 +12,14 @@ from model.concession import CONCESSION
 from model.params import param
 
 MECHANISM_CHOICES = (
-    "proportional", "uniform", "linear", "turn_and_earn", "priority", "auction", "negotiation",
-)  # fmt: skip
+    "proportional",
+    "uniform",
+    "linear",
+    "turn_and_earn",
+    "priority",
+    "auction",
+    "negotiation",
+)
 ORDERING_CHOICES = ("truthful", "fixed", "adaptive", "cancel")
 CONCESSION_CHOICES = tuple(CONCESSION)
 CONCESSION_EXPONENT = CONCESSION  # aspiration 1 - t**p: the exponent p of each strategy
@@ -36,9 +42,13 @@ class Supply:
     """Nvidia's weekly output available to the modelled buyers."""
 
     schedule: tuple[tuple[str, int], ...] = param(
-        (), label="Weekly output [[date, units], ...]",
-        help="linear between dated points; when empty, output ramps from initial_weekly by growth_weekly",
-    )  # fmt: skip
+        (),
+        label="Weekly output [[date, units], ...]",
+        help=(
+            "linear between dated points; when empty, output ramps from initial_weekly "
+            "by growth_weekly"
+        ),
+    )
     scale: float = param(1.0, label="Supply multiplier (tighter < 1 < looser)", min=0.0, max=10.0)
     initial_weekly: int = param(
         12_000, label="Weekly output at start", min=0, max=10_000_000, unit="units"
@@ -57,10 +67,11 @@ class Market:
 
     mechanism: str = param("proportional", label="Allocation mechanism", choices=MECHANISM_CHOICES)
     ordering: str = param(
-        "scenario", label="Buyers' ordering strategy",
+        "scenario",
+        label="Buyers' ordering strategy",
         help="'scenario' keeps each firm's own strategy; a name applies it to every buyer",
         choices=("scenario", *ORDERING_CHOICES),
-    )  # fmt: skip
+    )
     list_price_usd: float = param(30_000.0, label="List price", min=0.0, max=1e6, unit="USD")
     cost_price_usd: float = param(
         12_000.0, label="Supplier's floor price", min=0.0, max=1e6, unit="USD"
@@ -70,9 +81,13 @@ class Market:
     )
     max_markup: float = param(0.5, label="Largest markup over list price", min=0.0, max=10.0)
     horizon_weeks: int = param(
-        26, label="Longest booking horizon", min=0, max=104, unit="weeks",
+        26,
+        label="Longest booking horizon",
+        min=0,
+        max=104,
+        unit="weeks",
         help="buyers book ahead by the quoted lead time, up to this many weeks",
-    )  # fmt: skip
+    )
     negotiation_rounds: int = param(20, label="Negotiation rounds", min=1, max=1000)
     seller_concession: str = param(
         "boulware", label="Supplier's concession", choices=CONCESSION_CHOICES
@@ -85,9 +100,11 @@ class Supplier:
     """The supplier's answers to redirects and how fast it forgives."""
 
     redirect_answer: str = param(
-        "auto", label="Answer to redirect requests", choices=ANSWER_CHOICES,
+        "auto",
+        label="Answer to redirect requests",
+        choices=ANSWER_CHOICES,
         help="auto: accept while the donor trusts are high, swap when middling, refuse when low",
-    )  # fmt: skip
+    )
     swap_delay_weeks: int = param(
         8, label="Weeks before a swap is repaid", min=0, max=104, unit="weeks"
     )

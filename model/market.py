@@ -53,8 +53,14 @@ class GpuMarket(mesa.Model):
     overrides={"market.mechanism": "uniform"})` any other. The model never writes files or prints.
     """
 
-    def __init__(self, scenario: str | Path | Scenario = "baseline", *, seed: int | None = None,
-                 overrides: dict[str, Any] | None = None, steps: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = "baseline",
+        *,
+        seed: int | None = None,
+        overrides: dict[str, Any] | None = None,
+        steps: int | None = None,
+    ) -> None:
         config = load_scenario(scenario, overrides)
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
@@ -71,14 +77,20 @@ class GpuMarket(mesa.Model):
         self.swap_debts: list[SwapDebt] = []
         self.cost_to_owner_firms = np.zeros(self.buyers.n)
         named = sum(1 for o in self.buyers.traits.owners if o != LONG_TAIL_OWNER)
-        self.recorder = Recorder(self.weeks, named, self.buyers.n - named, list(names),
-                                 list(self.buyers.traits.owners), date_labels(self.start, self.weeks))  # fmt: skip
+        self.recorder = Recorder(
+            self.weeks,
+            named,
+            self.buyers.n - named,
+            list(names),
+            list(self.buyers.traits.owners),
+            date_labels(self.start, self.weeks),
+        )
         self.lead_time = np.full(self.buyers.n, float(config.market.horizon_weeks))
         self.last_gap = np.zeros(self.buyers.n)
         self.last_slots = self.buyers.slots_at(0).copy()
         self.running = self.weeks > 0
 
-    # --- the week ----------------------------------------------------------------------------------
+    # --- the week ---------------------------------------------------------------------------------
 
     def step(self) -> None:
         """One week: produce, plan orders, allocate, reprioritize, ship, deploy, collect."""
@@ -106,10 +118,18 @@ class GpuMarket(mesa.Model):
     def produce(self) -> None:
         capacity = self.supplier.produce(self.week)
         for shock in self.supplier.shocks_starting(self.week):
-            self.supplier.ledger.record(Event(
-                self.week, EventKind.SHOCK, "Nvidia", units=capacity,
-                text=f"{shock.label}: output cut to {shock.factor:.0%} for {shock.end - shock.start} weeks",
-            ))  # fmt: skip
+            self.supplier.ledger.record(
+                Event(
+                    self.week,
+                    EventKind.SHOCK,
+                    "Nvidia",
+                    units=capacity,
+                    text=(
+                        f"{shock.label}: output cut to {shock.factor:.0%} "
+                        f"for {shock.end - shock.start} weeks"
+                    ),
+                )
+            )
 
     def plan_orders(self, w: Week) -> None:
         b = self.buyers
@@ -131,7 +151,8 @@ class GpuMarket(mesa.Model):
         w.shipped_net = np.zeros(b.n, dtype=np.int64)
 
     def quote_price(self) -> float:
-        """This week's list price: the buyers' need per week it covers against this week's supply."""
+        """This week's list price: the buyers' need per week it covers against this week's
+        supply."""
         b = self.buyers
         need = float(b.need.sum())
         weeks = float(np.dot(b.need, b.ahead) / need) if need > 0 else 1.0
@@ -147,12 +168,20 @@ class GpuMarket(mesa.Model):
         if m.mechanism == "negotiation":
             order = np.lexsort((self.rng.permutation(b.n), t.tier))
         return MechanismContext(
-            needs=b.need, past=b.past, tiers=t.tier, deployable=deployable, max_price=t.max_price,
-            patience=t.patience, concession=t.concession, list_price=price,
-            cost_price=m.cost_price_usd, readiness_cap=m.readiness_cap,
+            needs=b.need,
+            past=b.past,
+            tiers=t.tier,
+            deployable=deployable,
+            max_price=t.max_price,
+            patience=t.patience,
+            concession=t.concession,
+            list_price=price,
+            cost_price=m.cost_price_usd,
+            readiness_cap=m.readiness_cap,
             seller_concession=CONCESSION[m.seller_concession],
-            negotiation_rounds=m.negotiation_rounds, service_order=order,
-        )  # fmt: skip
+            negotiation_rounds=m.negotiation_rounds,
+            service_order=order,
+        )
 
     def reprioritize(self, w: Week) -> None:
         reprioritize(self, w)
@@ -175,8 +204,15 @@ class GpuMarket(mesa.Model):
         )
         for i in grew:
             extra = int(now[i] - self.last_slots[i])
-            self.supplier.ledger.record(Event(self.week, EventKind.EXPANSION, b.traits.names[i], units=extra,
-                                              text=f"{b.traits.names[i]}'s data centre can now power {extra:,} more GPUs"))  # fmt: skip
+            self.supplier.ledger.record(
+                Event(
+                    self.week,
+                    EventKind.EXPANSION,
+                    b.traits.names[i],
+                    units=extra,
+                    text=f"{b.traits.names[i]}'s data centre can now power {extra:,} more GPUs",
+                )
+            )
         self.last_slots = now.copy()
 
     # --- phase 7: trust, friction, data --------------------------------------------------------

@@ -294,8 +294,9 @@ class MechanismSpec:
     both: Both | None = None  # allocation and slopes from one evaluation, where the rule can
 
 
-def _rule_spec(name: str, rule: Callable[[Arr, int, Ctx], _Outcome], description: str,
-               fills: bool = True) -> MechanismSpec:  # fmt: skip
+def _rule_spec(
+    name: str, rule: Callable[[Arr, int, Ctx], _Outcome], description: str, fills: bool = True
+) -> MechanismSpec:
     entries = _mechanism(rule)
     return MechanismSpec(name, entries.allocate, entries.slopes, description, fills, entries.both)
 
@@ -345,7 +346,8 @@ def responsiveness(
 def allocate_with_response(
     name: str, orders: Arr, capacity: int, ctx: Ctx | None = None
 ) -> tuple[Allocation, Arr]:
-    """`allocate` and `responsiveness` together, evaluating a rule once (the supplier's weekly call)."""
+    """`allocate` and `responsiveness` together, evaluating a rule once (the supplier's weekly
+    call)."""
     spec, q = _spec(name), _units(orders)
     ctx = Ctx.neutral(q.size) if ctx is None else ctx
     if spec.both is not None:

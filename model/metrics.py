@@ -8,7 +8,8 @@ import numpy as np
 def jain(x: np.ndarray) -> float:
     """Jain's fairness index (sum x)^2 / (n sum x^2): 1 when all equal, 1/n when one takes all.
 
-    Jain, Chiu & Hawe (1984). Returns 1.0 for an empty or all-zero vector (nothing to be unfair about).
+    Jain, Chiu & Hawe (1984). Returns 1.0 for an empty or all-zero vector (nothing to be unfair
+    about).
     """
     # Sums, not np.dot: from 10,000 entries OpenBLAS wakes its threads, which then spin and take
     # a core from the simulation (a 10,000-buyer negotiation week ran twice as slowly).

@@ -13,7 +13,8 @@ from typing import Any
 
 
 class ScenarioError(ValueError):
-    """A scenario, override or spec value is wrong; the message names the source, field and value."""
+    """A scenario, override or spec value is wrong; the message names the source, field and
+    value."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,22 +13,74 @@ import pandas as pd
 from model.records import Event
 
 MODEL_COLUMNS = (
-    "capacity", "available", "allocated", "shipped", "delivered", "stock", "price_usd", "ordered",
-    "need", "backlog", "lead_time_weeks", "friction", "friction_redirect", "friction_reschedule",
-    "friction_cancel", "friction_discrepancy", "friction_refusal", "friction_cum",
-    "redirected_units", "refused_requests", "cancelled", "jain_fill", "gini_alloc",
-    "order_inflation", "idle_total", "installed_total", "welfare_usd", "revenue_usd",
-)  # fmt: skip
+    "capacity",
+    "available",
+    "allocated",
+    "shipped",
+    "delivered",
+    "stock",
+    "price_usd",
+    "ordered",
+    "need",
+    "backlog",
+    "lead_time_weeks",
+    "friction",
+    "friction_redirect",
+    "friction_reschedule",
+    "friction_cancel",
+    "friction_discrepancy",
+    "friction_refusal",
+    "friction_cum",
+    "redirected_units",
+    "refused_requests",
+    "cancelled",
+    "jain_fill",
+    "gini_alloc",
+    "order_inflation",
+    "idle_total",
+    "installed_total",
+    "welfare_usd",
+    "revenue_usd",
+)
 FIRM_SUMS = (
-    "need", "ordered", "granted", "allocated", "redirected_in", "redirected_out", "delivered",
-    "deployed", "idle", "installed", "target", "slots", "in_transit", "backlog", "spend_usd",
-    "cancelled", "owner_debt", "owner_cost_usd", "value_usd", "redirected_shipped",
-)  # fmt: skip
+    "need",
+    "ordered",
+    "granted",
+    "allocated",
+    "redirected_in",
+    "redirected_out",
+    "delivered",
+    "deployed",
+    "idle",
+    "installed",
+    "target",
+    "slots",
+    "in_transit",
+    "backlog",
+    "spend_usd",
+    "cancelled",
+    "owner_debt",
+    "owner_cost_usd",
+    "value_usd",
+    "redirected_shipped",
+)
 FIRM_MEANS = ("lead_time_weeks", "price_usd", "trust", "multiplier", "owner_delay_weeks")
 MODEL_INTS = {
-    "capacity", "available", "allocated", "shipped", "delivered", "stock", "ordered", "need",
-    "backlog", "redirected_units", "refused_requests", "cancelled", "idle_total", "installed_total",
-}  # fmt: skip
+    "capacity",
+    "available",
+    "allocated",
+    "shipped",
+    "delivered",
+    "stock",
+    "ordered",
+    "need",
+    "backlog",
+    "redirected_units",
+    "refused_requests",
+    "cancelled",
+    "idle_total",
+    "installed_total",
+}
 FIRM_FLOATS = {"spend_usd", "owner_cost_usd", "value_usd"}
 FIRM_COLUMNS = FIRM_SUMS + FIRM_MEANS + ("fill_rate",)
 EVENT_COLUMNS = ("step", "date", "kind", "firm", "other_firm", "units", "friction", "text")
@@ -37,8 +89,15 @@ EVENT_COLUMNS = ("step", "date", "kind", "firm", "other_firm", "units", "frictio
 class Recorder:
     """Per-week arrays for the model and firms tables; events as a list of records."""
 
-    def __init__(self, weeks: int, named: int, tail: int, firm_names: list[str], owners: list[str],
-                 dates: np.ndarray) -> None:  # fmt: skip
+    def __init__(
+        self,
+        weeks: int,
+        named: int,
+        tail: int,
+        firm_names: list[str],
+        owners: list[str],
+        dates: np.ndarray,
+    ) -> None:
         self.weeks, self.named, self.tail = weeks, named, tail
         self.rows = named + (1 if tail else 0)
         self.names = firm_names[:named] + ([f"long tail ({tail} buyers)"] if tail else [])
@@ -83,10 +142,11 @@ class Recorder:
         if "firms" not in self._cache:
             s, r = self.steps, self.rows
             columns = {
-                "step": np.repeat(np.arange(s), r), "date": np.repeat(self.dates[:s], r),
+                "step": np.repeat(np.arange(s), r),
+                "date": np.repeat(self.dates[:s], r),
                 "firm": np.tile(np.asarray(self.names, dtype=object), s),
                 "owner": np.tile(np.asarray(self.owners, dtype=object), s),
-            }  # fmt: skip
+            }
             for key in FIRM_COLUMNS:
                 values = self.firms[key][:s].reshape(-1)
                 whole = key in FIRM_SUMS and key not in FIRM_FLOATS

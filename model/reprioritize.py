@@ -65,8 +65,9 @@ def move(m: GpuMarket, w: Week, r: RedirectRequest) -> int:
     return units
 
 
-def record_answer(m: GpuMarket, w: Week, donor: int, receiver: int, answer: Answer, units: int,
-                  shipped: int) -> None:  # fmt: skip
+def record_answer(
+    m: GpuMarket, w: Week, donor: int, receiver: int, answer: Answer, units: int, shipped: int
+) -> None:
     """One event per pair and answer this week, charged to the redirect or refusal component."""
     names, ledger = m.buyers.traits.names, m.supplier.ledger
     d, r, who = names[donor], names[receiver], m.owner.name
@@ -120,7 +121,12 @@ def owner_view(m: GpuMarket, w: Week) -> OwnerView | None:
     soon = b.slots_at(m.week + m.config.supply.transit_weeks)[idx]
     coming = b.installed[idx] + b.idle[idx] + b.in_transit[idx] + w.units[idx]
     return OwnerView(
-        allocated=w.units[idx].copy(), in_transit=transit,
-        shortfall=np.maximum(0, b.need[idx] - w.units[idx]), free_soon=soon - coming,
-        value=b.traits.value[idx], rank=o.rank, weights=o.weights, max_share=o.config.max_share,
-    )  # fmt: skip
+        allocated=w.units[idx].copy(),
+        in_transit=transit,
+        shortfall=np.maximum(0, b.need[idx] - w.units[idx]),
+        free_soon=soon - coming,
+        value=b.traits.value[idx],
+        rank=o.rank,
+        weights=o.weights,
+        max_share=o.config.max_share,
+    )

@@ -1,8 +1,8 @@
 """Scenarios: TOML data files turned into validated, typed, frozen objects.
 
-A scenario is a `Scenario` (supply, market, supplier, friction, owner, firms, long tail). Every field
-is a parameter with a label, range and help text (see `model.params`). Overrides use dotted paths:
-`market.mechanism=uniform`, `firms.Tesla.slots=60000`, `supply.shocks.0.factor=0.3`.
+A scenario is a `Scenario` (supply, market, supplier, friction, owner, firms, long tail). Every
+field is a parameter with a label, range and help text (see `model.params`). Overrides use dotted
+paths: `market.mechanism=uniform`, `firms.Tesla.slots=60000`, `supply.shocks.0.factor=0.3`.
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ def _scenario_text(ref: str) -> tuple[str, str]:
 def load_scenario(
     ref: str | Path | Scenario = "baseline", overrides: dict[str, Any] | None = None
 ) -> Scenario:
-    """Load and validate a scenario, applying dotted-path overrides (`{"market.mechanism": "uniform"}`)."""
+    """Load and validate a scenario, applying dotted-path overrides (`{"market.mechanism":
+    "uniform"}`)."""
     if isinstance(ref, Scenario):
         if not overrides:
             return ref

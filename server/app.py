@@ -35,7 +35,8 @@ from server.components.supply import SupplyView
 from server.session import PLAY_SPEEDS, RunContext, RunSpec, Session, use_session
 
 solara.server.settings.telemetry.mixpanel_enable = False
-# Outside production mode Solara's page also loads a hidden solara.dev iframe once per machine to count
+# Outside production mode Solara's page also loads a hidden solara.dev iframe once per machine to
+# count
 # installs; an offline classroom gets a failed request, and we do not call home either way.
 solara.checks.should_perform_solara_check = lambda: False
 VIEWS: dict[str, tuple[str, Callable[[Session], object]]] = {

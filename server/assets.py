@@ -143,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     took = time.perf_counter() - start
     if fetched:
-        print(f"Solara asset cache {cache}: fetched {len(fetched)} packages in {took:.1f} s "
-              f"({size_mb(cache):.0f} MB)")  # fmt: skip
+        print(
+            f"Solara asset cache {cache}: fetched {len(fetched)} packages in {took:.1f} s "
+            f"({size_mb(cache):.0f} MB)"
+        )
     else:
         print(f"Solara asset cache {cache}: complete")
     return 0

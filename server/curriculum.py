@@ -62,12 +62,15 @@ def parse_lesson(slug: str, text: str) -> Lesson:
             for s in data.get("stages", [])
         )
         lesson = Lesson(
-            slug=slug, title=data["title"], summary=data.get("summary", "").strip(),
+            slug=slug,
+            title=data["title"],
+            summary=data.get("summary", "").strip(),
             scenario=data["scenario"],
             overrides=tuple(data.get("overrides", {}).items()),
-            view=data.get("view", "allocations"), stages=tuple(sorted(stages, key=lambda s: s.week)),
+            view=data.get("view", "allocations"),
+            stages=tuple(sorted(stages, key=lambda s: s.week)),
             order=int(data.get("order", 0)),
-        )  # fmt: skip
+        )
     except KeyError as exc:
         raise ScenarioError(f"{where}: required field {exc.args[0]!r} is missing") from None
     if not lesson.stages:

@@ -88,15 +88,27 @@ def seed_lever(s: Scenario) -> Lever:
 
 
 def shock_levers(s: Scenario) -> list[Lever]:
-    """Start, length and severity of one supply shock, with the scenario's first shock as default."""
+    """Start, length and severity of one supply shock, with the scenario's first shock as
+    default."""
     start = dt.date.fromisoformat(s.start_date) + dt.timedelta(weeks=min(20, s.weeks // 3))
     base = s.supply.shocks[0] if s.supply.shocks else Shock(start=start.isoformat())
     out = []
     for p in walk(base):
         if p.path in ("start", "weeks", "factor"):
             kind = {"start": "date", "weeks": "int", "factor": "float"}[p.path]
-            out.append(Lever(f"{SHOCK_PATH}.{p.path}", p.meta.label, p.meta.help, kind, p.default, (),
-                             p.meta.min, p.meta.max, p.meta.unit))  # fmt: skip
+            out.append(
+                Lever(
+                    f"{SHOCK_PATH}.{p.path}",
+                    p.meta.label,
+                    p.meta.help,
+                    kind,
+                    p.default,
+                    (),
+                    p.meta.min,
+                    p.meta.max,
+                    p.meta.unit,
+                )
+            )
     return out
 
 
@@ -112,5 +124,11 @@ def shock_override(
     start: str, weeks: str, factor: float, label: str = "classroom shock"
 ) -> list[dict]:
     """The `supply.shocks` override for one shock; validation happens in the scenario loader."""
-    return [{"start": str(start).strip(), "weeks": parse_int(weeks, "Shock length"),
-             "factor": float(factor), "label": label}]  # fmt: skip
+    return [
+        {
+            "start": str(start).strip(),
+            "weeks": parse_int(weeks, "Shock length"),
+            "factor": float(factor),
+            "label": label,
+        }
+    ]

@@ -46,7 +46,8 @@ class RunSpec:
 
     @staticmethod
     def of(scenario: str, overrides: dict[str, Any]) -> RunSpec:
-        """A spec with overrides in canonical form (sorted, lists as tuples), so equal runs compare equal."""
+        """A spec with overrides in canonical form (sorted, lists as tuples), so equal runs compare
+        equal."""
         return RunSpec(scenario, tuple(sorted((k, freeze(v)) for k, v in overrides.items())))
 
     def with_settings(self, **changes: Any) -> RunSpec:

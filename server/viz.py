@@ -26,17 +26,22 @@ from server.components.supply import BacklogChart, IdleChart, PriceChart
 SEED_SLIDER_MAX = 1_000  # a slider over 2**63 seeds is unusable; any seed works from code
 
 COMPONENTS = [
-    (AllocationsChart, 0), (InstalledChart, 0),
-    (IdleChart, 1), (BacklogChart, 1), (PriceChart, 1),
-    (FrictionChart, 2), (EventLog, 2),
-    (FairnessChart, 3), (InflationChart, 3),
+    (AllocationsChart, 0),
+    (InstalledChart, 0),
+    (IdleChart, 1),
+    (BacklogChart, 1),
+    (PriceChart, 1),
+    (FrictionChart, 2),
+    (EventLog, 2),
+    (FairnessChart, 3),
+    (InflationChart, 3),
     (lambda m: FlowChart(m, cumulative=True), 4),
-]  # fmt: skip
+]
 
 
 class VizMarket(GpuMarket):
-    """`GpuMarket` under a keyword SolaraViz can pass: it fills a `scenario` argument with Mesa's own
-    `mesa.experimental.scenarios.Scenario` whenever the model accepts one, which is not ours."""
+    """`GpuMarket` under a keyword SolaraViz can pass: it fills a `scenario` argument with Mesa's
+    own `mesa.experimental.scenarios.Scenario` whenever the model accepts one, which is not ours."""
 
     def __init__(self, scenario_name: str = "baseline", seed: int | None = None) -> None:
         super().__init__(scenario_name, seed=seed)
@@ -46,10 +51,21 @@ def viz_params(scenario: str = "baseline") -> dict[str, Any]:
     """SolaraViz's form, with labels, defaults and ranges from the model's parameter definitions."""
     seed = next(p for p in walk(load_scenario(scenario)) if p.path == "seed")
     return {
-        "scenario_name": {"type": "Select", "value": scenario, "values": scenario_names(), "label": "Scenario"},
-        "seed": {"type": "SliderInt", "value": seed.default, "label": seed.meta.label,
-                 "min": int(seed.meta.min or 0), "max": SEED_SLIDER_MAX, "step": 1},
-    }  # fmt: skip
+        "scenario_name": {
+            "type": "Select",
+            "value": scenario,
+            "values": scenario_names(),
+            "label": "Scenario",
+        },
+        "seed": {
+            "type": "SliderInt",
+            "value": seed.default,
+            "label": seed.meta.label,
+            "min": int(seed.meta.min or 0),
+            "max": SEED_SLIDER_MAX,
+            "step": 1,
+        },
+    }
 
 
 @solara.component

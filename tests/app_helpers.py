@@ -23,9 +23,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -84,8 +90,19 @@ def solara_server(timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONUNBUFFERED": "1"}
     OUTPUT.mkdir(exist_ok=True)
     log = (OUTPUT / "solara-server.log").open("w")
-    cmd = [sys.executable, "-m", "solara", "run", "server/app.py", "--host", "127.0.0.1",
-           "--port", str(port), "--no-open", "--production"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "server/app.py",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -121,7 +138,8 @@ def wait_week(
     except Exception as exc:
         seen = page.evaluate(
             "() => [document.querySelector('.run-week')?.textContent,"
-            " [...document.querySelectorAll('[data-chart]')].map(e => `${e.dataset.chart}=${e.dataset.stamp}`)]"
+            " [...document.querySelectorAll('[data-chart]')]"
+            ".map(e => `${e.dataset.chart}=${e.dataset.stamp}`)]"
         )
         raise AssertionError(f"week {week} of {charts} not drawn; page shows {seen}") from exc
 

@@ -124,9 +124,11 @@ def test_every_view_screenshot_and_step_render_time(browser, server) -> None:
         tab(page, title)
         if charts:
             page.wait_for_function(
-                "names => names.every(n => document.querySelector(`[data-chart=${n}]`)?.dataset.stamp)",
-                arg=list(charts), timeout=30_000,
-            )  # fmt: skip
+                "names => names.every("
+                "n => document.querySelector(`[data-chart=${n}]`)?.dataset.stamp)",
+                arg=list(charts),
+                timeout=30_000,
+            )
         else:
             page.wait_for_selector(".event-log li")
         page.wait_for_timeout(300)
@@ -151,7 +153,8 @@ def measure_steps(page, charts: list[str], n: int) -> list[float]:
         """async ([names, n]) => {
             const times = [];
             const stamp = name => document.querySelector(`[data-chart=${name}]`)?.dataset.stamp;
-            const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
+            const button = [...document.querySelectorAll('button')]
+                .find(b => b.textContent.trim() === 'Step');
             for (let i = 0; i < n; i++) {
                 const week = String(Number(stamp(names[0])) + 1);
                 const t0 = performance.now();
@@ -306,7 +309,8 @@ def test_two_tabs_stay_independent(browser, server) -> None:
 
 
 def test_ten_sessions_stepping_at_once(browser, server) -> None:
-    """Ten sessions with different mechanisms, clicked round-robin so the server steps them at once."""
+    """Ten sessions with different mechanisms, clicked round-robin so the server steps them at
+    once."""
     url, proc = server
     warm = open_page(browser, url)
     time.sleep(1)
@@ -334,9 +338,12 @@ def test_ten_sessions_stepping_at_once(browser, server) -> None:
         assert shown(page, "allocations", "Tesla") == firm_column(m, "Tesla", "allocated"), mech
     per_session = (after - before) / 10 / 1024 if before and after else None
     MEASURED["ten_sessions"] = {
-        "server_rss_before_mb": before / 1024, "server_rss_after_mb": after / 1024,
-        "mb_per_session": per_session, "seconds_for_all_steps": took, "steps_total": sum(weeks),
-    }  # fmt: skip
+        "server_rss_before_mb": before / 1024,
+        "server_rss_after_mb": after / 1024,
+        "mb_per_session": per_session,
+        "seconds_for_all_steps": took,
+        "steps_total": sum(weeks),
+    }
     print("\nten sessions:", json.dumps(MEASURED["ten_sessions"], indent=1))
     for page in [warm, *pages]:
         page.context.close()

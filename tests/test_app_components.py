@@ -275,7 +275,8 @@ def test_compare_view_runs_the_counterfactual() -> None:
 
 
 def test_views_also_work_inside_mesas_solaraviz() -> None:
-    """server/viz.py: the same chart components in Mesa's SolaraViz, redrawn by its update_counter."""
+    """server/viz.py: the same chart components in Mesa's SolaraViz, redrawn by its
+    update_counter."""
     from server import viz
 
     @solara.component

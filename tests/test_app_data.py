@@ -80,7 +80,8 @@ def test_lesson_errors_name_the_file_and_field() -> None:
 
 
 def test_the_form_round_trips_a_run() -> None:
-    """Reset with an untouched form restarts the same run (lesson overrides without a control too)."""
+    """Reset with an untouched form restarts the same run (lesson overrides without a control
+    too)."""
     for le in lessons():
         spec = le.spec()
         assert spec_from(draft_from(spec)).canonical() == spec.canonical()
@@ -100,8 +101,22 @@ def test_csv_download_equals_the_models_tables() -> None:
 def test_csv_download_equals_gpu_alloc_run(tmp_path: Path) -> None:
     """The same bytes as `gpu-alloc run --format csv` for the same scenario, seed and weeks."""
     pytest.importorskip("experiments.cli")
-    cmd = [sys.executable, "-c", "from experiments.cli import main; raise SystemExit(main())", "run",
-           "--scenario", "classroom", "--seed", "11", "--steps", "20", "--out", str(tmp_path), "--format", "csv"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-c",
+        "from experiments.cli import main; raise SystemExit(main())",
+        "run",
+        "--scenario",
+        "classroom",
+        "--seed",
+        "11",
+        "--steps",
+        "20",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "csv",
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     m = RunSpec.of("classroom", {"seed": 11}).build().run(20)
     for name in TABLES:

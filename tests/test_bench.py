@@ -32,8 +32,13 @@ def bench(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tup
 def test_quick_bench_prints_tables_and_writes_json(capsys, tmp_path: Path) -> None:
     md = tmp_path / "bench.md"
     printed, r = bench(capsys, tmp_path, "--only", CHEAP, "--markdown", str(md))
-    for title in ("1. One baseline run", "2. Seconds per week", "3. Allocation at",
-                  "4. Bilateral negotiations", "Goals (issue 5)"):  # fmt: skip
+    for title in (
+        "1. One baseline run",
+        "2. Seconds per week",
+        "3. Allocation at",
+        "4. Bilateral negotiations",
+        "Goals (issue 5)",
+    ):
         assert title in printed and title in md.read_text(encoding="utf-8")
     assert {"machine", "runs", "goals"} <= set(r)
     assert list(r["runs"]) == CHEAP.split(",")

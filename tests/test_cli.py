@@ -29,8 +29,20 @@ def test_scenarios_lists_each_with_a_description(capsys: pytest.CaptureFixture[s
 
 
 def test_run_writes_the_three_tables_as_the_model_has_them(capsys, tmp_path: Path) -> None:
-    code, out, _ = run_cli(capsys, "run", "--scenario", "classroom", "--steps", "12", "--seed", "3",
-                           "--set", "market.mechanism=uniform", "--out", str(tmp_path))  # fmt: skip
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "--scenario",
+        "classroom",
+        "--steps",
+        "12",
+        "--seed",
+        "3",
+        "--set",
+        "market.mechanism=uniform",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0 and "classroom: 12 weeks" in out and "mechanism uniform" in out
     m = GpuMarket("classroom", seed=3, steps=12, overrides={"market.mechanism": "uniform"}).run()
     for name, expected in m.tables().items():
@@ -42,15 +54,34 @@ def test_run_writes_the_three_tables_as_the_model_has_them(capsys, tmp_path: Pat
 
 
 def test_run_writes_parquet(capsys, tmp_path: Path) -> None:
-    code, _, _ = run_cli(capsys, "run", "--scenario", "classroom", "--steps", "3", "--out", str(tmp_path),
-                         "--format", "parquet")  # fmt: skip
+    code, _, _ = run_cli(
+        capsys,
+        "run",
+        "--scenario",
+        "classroom",
+        "--steps",
+        "3",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "parquet",
+    )
     assert code == 0
     assert len(pd.read_parquet(tmp_path / "firms.parquet")) == 3 * 5
 
 
 def test_allocate_prints_the_allocation(capsys) -> None:
-    code, out, _ = run_cli(capsys, "allocate", "--mechanism", "uniform", "--capacity", "10",
-                           "--orders", "2,5,8", "--json")  # fmt: skip
+    code, out, _ = run_cli(
+        capsys,
+        "allocate",
+        "--mechanism",
+        "uniform",
+        "--capacity",
+        "10",
+        "--orders",
+        "2,5,8",
+        "--json",
+    )
     assert code == 0 and json.loads(out) == {"allocation": [2, 4, 4]}
     code, out, _ = run_cli(
         capsys, "allocate", "--mechanism", "proportional", "--capacity", "10", "--orders", "5,15"
@@ -136,6 +167,10 @@ def test_nothing_is_written_when_the_input_is_bad(capsys, tmp_path: Path) -> Non
 
 
 def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "run", "--out", str(tmp_path), "--seed", "x"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "run", "--out", str(tmp_path), "--seed", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

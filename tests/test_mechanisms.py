@@ -1,10 +1,12 @@
-"""Exact tables for every allocation rule, its integer rounding and its responsiveness d a_i / d q_i.
+"""Exact tables for every allocation rule, its integer rounding and its responsiveness
+d a_i / d q_i.
 
 Sources of the rules:
 - proportional, linear, turn-and-earn: Cachon & Lariviere (1999), "Capacity choice and allocation:
   strategic behavior and supply chain performance", Management Science 45(8); turn-and-earn from
   "Capacity allocation using past sales: when to turn-and-earn", Management Science 45(5).
-- uniform: Sprumont (1991), "The division problem with single-peaked preferences", Econometrica 59(2).
+- uniform: Sprumont (1991), "The division problem with single-peaked preferences",
+  Econometrica 59(2).
 Rounding (ours): exact shares, floor, then +1 to the largest remainders, ties to the lowest index.
 """
 
@@ -256,7 +258,8 @@ def test_uniform_truthful_order_below_level_is_served_exactly() -> None:
 
 @pytest.mark.parametrize(("need", "buyer"), [(5, 0), (30, 2)])
 def test_uniform_no_report_beats_the_truth(need: int, buyer: int) -> None:
-    """Sprumont (1991): with a single peak at the need, no order lands closer to it than the truth."""
+    """Sprumont (1991): with a single peak at the need, no order lands closer to it than the
+    truth."""
     truthful = abs(own_units("uniform", need, buyer) - need)
     assert all(abs(own_units("uniform", r, buyer) - need) >= truthful for r in range(0, 121))
 

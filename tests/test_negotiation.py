@@ -257,7 +257,8 @@ def test_negotiation_mechanism_exact_table() -> None:
 
 
 def test_negotiation_mechanism_conserves_units_and_is_deterministic() -> None:
-    """sum a <= K, 0 <= a <= q; prices between cost and each buyer's max; same input, same answer."""
+    """sum a <= K, 0 <= a <= q; prices between cost and each buyer's max; same input, same
+    answer."""
     ctx = _context()
     orders = np.random.default_rng(5).integers(0, 30, ctx.max_price.size)
     for capacity in (0, 50, 300, 10_000):
@@ -336,7 +337,8 @@ def test_cli_helper_validates_its_arguments() -> None:
 
 
 def test_rubinstein_share_formula() -> None:
-    """(1 - d2) / (1 - d1 d2): 1/1.9 at d = 0.9 each, 2/3 at 0.5 each, all for a patient proposer."""
+    """(1 - d2) / (1 - d1 d2): 1/1.9 at d = 0.9 each, 2/3 at 0.5 each, all for a patient
+    proposer."""
     assert rubinstein_share(0.9, 0.9) == pytest.approx(1 / 1.9)
     assert rubinstein_share(0.5, 0.5) == pytest.approx(2 / 3)
     assert rubinstein_share(1.0, 0.5) == 1.0

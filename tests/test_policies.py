@@ -11,10 +11,15 @@ from agents.policies import POLICIES, OwnerView, greedy, owner_policy
 def view(**kw) -> OwnerView:
     """Three firms (Tesla, X, xAI) with room to spare unless a test says otherwise."""
     base = dict(
-        allocated=[1000, 200, 300], in_transit=[3000, 0, 0], shortfall=[5000, 4000, 2000],
-        free_soon=[10_000, 10_000, 10_000], value=[1000.0, 1100.0, 1300.0], rank=[2, 0, 1],
-        weights=[1.0, 1.0, 1.0], max_share=0.5,
-    )  # fmt: skip
+        allocated=[1000, 200, 300],
+        in_transit=[3000, 0, 0],
+        shortfall=[5000, 4000, 2000],
+        free_soon=[10_000, 10_000, 10_000],
+        value=[1000.0, 1100.0, 1300.0],
+        rank=[2, 0, 1],
+        weights=[1.0, 1.0, 1.0],
+        max_share=0.5,
+    )
     base.update(kw)
     return OwnerView(**{k: np.asarray(v) if isinstance(v, list) else v for k, v in base.items()})
 

@@ -16,9 +16,14 @@ from experiments.spec import load_spec
 from experiments.sweep import run_sweep, spec_info
 
 PNG = b"\x89PNG\r\n\x1a\n"
-GRID = {"name": "grid", "scenario": "classroom", "steps": 6, "replications": 3,
-        "grid": {"market.mechanism": ["proportional", "negotiation"], "supply.scale": [0.7, 1.0]},
-        "keep": {"metrics": ["price_usd.mean", "order_inflation.mean", "jain_fill.mean"]}}  # fmt: skip
+GRID = {
+    "name": "grid",
+    "scenario": "classroom",
+    "steps": 6,
+    "replications": 3,
+    "grid": {"market.mechanism": ["proportional", "negotiation"], "supply.scale": [0.7, 1.0]},
+    "keep": {"metrics": ["price_usd.mean", "order_inflation.mean", "jain_fill.mean"]},
+}
 
 
 def test_interval_is_the_student_t_interval_of_the_mean() -> None:
@@ -64,8 +69,12 @@ def test_grid_report_writes_tables_and_plots(tmp_path: Path) -> None:
 
 
 def test_report_counts_failed_runs_per_configuration(tmp_path: Path) -> None:
-    spec = {"scenario": "classroom", "steps": 3, "fixed": {"owner.policy": "weights"},
-            "grid": {"owner.weights": [[1.0, 2.0, 3.0], [1.0, 1.0]]}}  # fmt: skip
+    spec = {
+        "scenario": "classroom",
+        "steps": 3,
+        "fixed": {"owner.policy": "weights"},
+        "grid": {"owner.weights": [[1.0, 2.0, 3.0], [1.0, 1.0]]},
+    }
     run_sweep(spec, tmp_path, progress=False)
     write_report(tmp_path, outcomes=["welfare_usd.sum"])
     table = pd.read_csv(tmp_path / "report" / "summary.csv")
@@ -75,9 +84,23 @@ def test_report_counts_failed_runs_per_configuration(tmp_path: Path) -> None:
 
 def test_sobol_indices_match_a_known_function() -> None:
     """Y = 4 x1 + x2 + 0 x3 on the unit cube: S1 = ST = 16/17, 1/17, 0 (Saltelli et al. 2010)."""
-    spec = load_spec({"scenario": "classroom", "steps": 1, "seed": 5, "grid": {"market.mechanism": ["uniform", "linear"]},
-                      "sample": {"method": "sobol", "n": 1024, "ranges": {
-                          "supply.scale": [0.0, 1.0], "market.scarcity_markup": [0.0, 1.0], "market.max_markup": [0.0, 1.0]}}})  # fmt: skip
+    spec = load_spec(
+        {
+            "scenario": "classroom",
+            "steps": 1,
+            "seed": 5,
+            "grid": {"market.mechanism": ["uniform", "linear"]},
+            "sample": {
+                "method": "sobol",
+                "n": 1024,
+                "ranges": {
+                    "supply.scale": [0.0, 1.0],
+                    "market.scarcity_markup": [0.0, 1.0],
+                    "market.max_markup": [0.0, 1.0],
+                },
+            },
+        }
+    )
     runs = design_table(spec)
     runs["status"] = "ok"
     runs["y"] = 4 * runs["supply.scale"] + runs["market.scarcity_markup"]
@@ -94,9 +117,17 @@ def test_sobol_indices_match_a_known_function() -> None:
 
 
 def test_sobol_sweep_report_end_to_end(tmp_path: Path) -> None:
-    spec = {"scenario": "classroom", "steps": 6, "seed": 3,
-            "sample": {"method": "sobol", "n": 8, "ranges": {"supply.scale": [0.5, 1.5], "market.scarcity_markup": [0.0, 1.0]}},
-            "keep": {"metrics": ["installed_total.final", "price_usd.mean"]}}  # fmt: skip
+    spec = {
+        "scenario": "classroom",
+        "steps": 6,
+        "seed": 3,
+        "sample": {
+            "method": "sobol",
+            "n": 8,
+            "ranges": {"supply.scale": [0.5, 1.5], "market.scarcity_markup": [0.0, 1.0]},
+        },
+        "keep": {"metrics": ["installed_total.final", "price_usd.mean"]},
+    }
     run_sweep(spec, tmp_path, progress=False)
     names = {p.name for p in write_report(tmp_path)}
     assert {"sobol.csv", "sobol.md", "sobol.png", "overview.png"} <= names
@@ -106,8 +137,14 @@ def test_sobol_sweep_report_end_to_end(tmp_path: Path) -> None:
 
 
 def test_summary_table_and_markdown_without_seeds_or_grid() -> None:
-    runs = pd.DataFrame({"config": [0, 0, 1], "p": ["a", "a", "b"], "status": ["ok", "failed", "ok"],
-                         "m": [1.0, np.nan, 2_000_000.0]})  # fmt: skip
+    runs = pd.DataFrame(
+        {
+            "config": [0, 0, 1],
+            "p": ["a", "a", "b"],
+            "status": ["ok", "failed", "ok"],
+            "m": [1.0, np.nan, 2_000_000.0],
+        }
+    )
     table = summary_table(runs, ["p"], ["m"])
     assert table[["runs_ok", "runs_failed"]].values.tolist() == [[1, 1], [1, 0]]
     md = markdown(table[["p", "m mean"]])

@@ -22,8 +22,15 @@ def state(
 
 
 def test_truthful_orders_its_need() -> None:
-    q, m = ORDERING["truthful"].orders(state(need=(100, 0, 7), fill=(0.1, 1, 1), response=(1, 1, 1),
-                                             multiplier=(1, 1, 1), inflation=(2, 2, 2)))  # fmt: skip
+    q, m = ORDERING["truthful"].orders(
+        state(
+            need=(100, 0, 7),
+            fill=(0.1, 1, 1),
+            response=(1, 1, 1),
+            multiplier=(1, 1, 1),
+            inflation=(2, 2, 2),
+        )
+    )
     assert q.tolist() == [100, 0, 7] and m.tolist() == [1.0, 1.0, 1.0]
 
 
@@ -34,8 +41,15 @@ def test_fixed_inflation_always_pads() -> None:
 
 def test_adaptive_pads_only_where_ordering_more_gets_more() -> None:
     """Fill 0.5 with full response: target 1 + 1 * (1/0.5 - 1) = 2; first step 1 + 0.3 * (2 - 1)."""
-    q, m = ORDERING["adaptive"].orders(state(need=(100, 100), fill=(0.5, 0.5), response=(1.0, 0.0),
-                                             multiplier=(1.0, 1.0), inflation=(3.0, 3.0)))  # fmt: skip
+    q, m = ORDERING["adaptive"].orders(
+        state(
+            need=(100, 100),
+            fill=(0.5, 0.5),
+            response=(1.0, 0.0),
+            multiplier=(1.0, 1.0),
+            inflation=(3.0, 3.0),
+        )
+    )
     assert m == pytest.approx([1 + LEARNING_RATE, 1.0])
     assert q.tolist() == [130, 100]
 
@@ -58,8 +72,13 @@ def test_cancel_strategy_drops_phantoms_when_the_shortage_ends() -> None:
 def test_every_strategy_is_deterministic_and_never_orders_below_need(name: str) -> None:
     rng = np.random.default_rng(5)
     n = 1000
-    s = OrderState(rng.integers(0, 10_000, n), rng.uniform(0, 1, n), rng.uniform(0, 1, n),
-                   rng.uniform(1, 3, n), rng.uniform(1, 4, n))  # fmt: skip
+    s = OrderState(
+        rng.integers(0, 10_000, n),
+        rng.uniform(0, 1, n),
+        rng.uniform(0, 1, n),
+        rng.uniform(1, 3, n),
+        rng.uniform(1, 4, n),
+    )
     strategy = ordering_strategy(name)
     q1, m1 = strategy.orders(s)
     q2, m2 = strategy.orders(s)

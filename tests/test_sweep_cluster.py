@@ -22,10 +22,18 @@ from tests.test_sweep_run import toml_spec
 distributed = pytest.importorskip("distributed")
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-SPEC = {"name": "dask", "scenario": "classroom", "steps": 4, "replications": 12, "chunk_size": 4,
-        "grid": {"market.mechanism": ["uniform", "negotiation"], "supply.scale": [0.6, 1.0]},
-        "keep": {"metrics": ["order_inflation.mean", "price_usd.mean", "firms.xAI.installed.final"],
-                 "series": ["price_usd"]}}  # fmt: skip
+SPEC = {
+    "name": "dask",
+    "scenario": "classroom",
+    "steps": 4,
+    "replications": 12,
+    "chunk_size": 4,
+    "grid": {"market.mechanism": ["uniform", "negotiation"], "supply.scale": [0.6, 1.0]},
+    "keep": {
+        "metrics": ["order_inflation.mean", "price_usd.mean", "firms.xAI.installed.final"],
+        "series": ["price_usd"],
+    },
+}
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,26 @@ from experiments.cli import main
 from experiments.sweep import run_sweep
 
 # 120 short runs in chunks of 5: long enough (seconds) to interrupt, short enough for the suite.
-LONG = {"name": "long", "scenario": "classroom", "steps": 4, "replications": 24, "chunk_size": 5,
-        "grid": {"supply.scale": [0.5, 0.7, 0.9, 1.1, 1.3]},
-        "keep": {"metrics": ["order_inflation.mean", "installed_total.final", "firms.Tesla.idle.max"],
-                 "series": ["price_usd", "firms.Tesla.installed"]}}  # fmt: skip
+LONG = {
+    "name": "long",
+    "scenario": "classroom",
+    "steps": 4,
+    "replications": 24,
+    "chunk_size": 5,
+    "grid": {"supply.scale": [0.5, 0.7, 0.9, 1.1, 1.3]},
+    "keep": {
+        "metrics": ["order_inflation.mean", "installed_total.final", "firms.Tesla.idle.max"],
+        "series": ["price_usd", "firms.Tesla.installed"],
+    },
+}
 # owner.weights must have one weight per owner firm: the model rejects [1, 1] at run time.
-FAILING = {"name": "failing", "scenario": "classroom", "steps": 3, "fixed": {"owner.policy": "weights"},
-           "grid": {"owner.weights": [[1.0, 2.0, 3.0], [1.0, 1.0]], "supply.scale": [0.8, 1.0]}}  # fmt: skip
+FAILING = {
+    "name": "failing",
+    "scenario": "classroom",
+    "steps": 3,
+    "fixed": {"owner.policy": "weights"},
+    "grid": {"owner.weights": [[1.0, 2.0, 3.0], [1.0, 1.0]], "supply.scale": [0.8, 1.0]},
+}
 
 
 def toml_spec(path: Path, data: dict) -> Path:
@@ -58,8 +71,17 @@ def test_serial_sweep_writes_design_chunks_and_compacted_tables(reference) -> No
     runs, design = reference.runs, reference.design
     assert len(runs) == len(design) == 120 and (runs.status == "ok").all()
     assert runs.run_id.tolist() == design.run_id.tolist()
-    assert {"run_index", "run_id", "config", "seed", "supply.scale", "status", "error",
-            "order_inflation.mean", "firms.Tesla.idle.max"} <= set(runs.columns)  # fmt: skip
+    assert {
+        "run_index",
+        "run_id",
+        "config",
+        "seed",
+        "supply.scale",
+        "status",
+        "error",
+        "order_inflation.mean",
+        "firms.Tesla.idle.max",
+    } <= set(runs.columns)
     assert len(list((out / "chunks").glob("runs-*.parquet"))) == 24
     assert not list(out.rglob("*.tmp"))
     series = reference.series
@@ -114,10 +136,15 @@ def test_resume_after_lost_chunks_runs_only_what_is_missing(reference, tmp_path:
 
 
 def interrupted_sweep(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedProcess, Path]:
-    """Start `gpu-alloc sweep` in a child process and send it `sig` once a few chunks are on disk."""
+    """Start `gpu-alloc sweep` in a child process and send it `sig` once a few chunks are on
+    disk."""
     spec, out = toml_spec(tmp_path / "long.toml", LONG), tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "sweep", str(spec), "--out", str(out), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments.cli", "sweep", str(spec), "--out", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "chunks").glob("runs-*.parquet"))) < 3 and proc.poll() is None:
         assert time.monotonic() < deadline

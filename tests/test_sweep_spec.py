@@ -12,8 +12,13 @@ from experiments.design import design_table, sample_points
 from experiments.spec import load_spec, spec_names
 from model.params import ScenarioError
 
-SMALL = {"name": "small", "scenario": "classroom", "steps": 4, "replications": 2,
-         "grid": {"market.mechanism": ["uniform", "linear"], "supply.scale": [0.6, 1.0]}}  # fmt: skip
+SMALL = {
+    "name": "small",
+    "scenario": "classroom",
+    "steps": 4,
+    "replications": 2,
+    "grid": {"market.mechanism": ["uniform", "linear"], "supply.scale": [0.6, 1.0]},
+}
 
 
 def spec(**changes: object) -> dict:
@@ -63,8 +68,11 @@ def test_run_ids_depend_on_parameters_seed_and_scenario_only() -> None:
 
 def test_toml_spec_with_nested_tables(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text('scenario = "classroom"\nseeds = [3, 4]\n[grid.market]\nmechanism = ["uniform"]\n'
-                    '[grid.firms.Tesla]\nready_shift_weeks = [0, 8]\n[keep]\nmetrics = ["firms.*.installed.final"]\n')  # fmt: skip
+    path.write_text(
+        'scenario = "classroom"\nseeds = [3, 4]\n[grid.market]\nmechanism = ["uniform"]\n'
+        "[grid.firms.Tesla]\nready_shift_weeks = [0, 8]\n"
+        '[keep]\nmetrics = ["firms.*.installed.final"]\n'
+    )
     s = load_spec(path)
     assert s.name == "s" and s.seeds == (3, 4)
     assert s.grid == {"market.mechanism": ("uniform",), "firms.Tesla.ready_shift_weeks": (0, 8)}
@@ -87,8 +95,14 @@ def test_firm_wildcard_sets_a_field_of_every_firm() -> None:
 
 
 def test_latin_hypercube_is_reproducible_and_in_range() -> None:
-    data = spec(grid=None, sample={"method": "lhs", "n": 20, "ranges": {
-        "supply.scale": [0.5, 1.5], "firms.Tesla.ready_shift_weeks": [-4, 4]}})  # fmt: skip
+    data = spec(
+        grid=None,
+        sample={
+            "method": "lhs",
+            "n": 20,
+            "ranges": {"supply.scale": [0.5, 1.5], "firms.Tesla.ready_shift_weeks": [-4, 4]},
+        },
+    )
     points = sample_points(load_spec(data))
     assert points == sample_points(load_spec(data))
     assert len(points) == 20
@@ -101,8 +115,15 @@ def test_latin_hypercube_is_reproducible_and_in_range() -> None:
 
 
 def test_sobol_design_has_saltelli_size() -> None:
-    data = spec(grid={"market.mechanism": ["uniform", "linear"]}, replications=1,
-                sample={"method": "sobol", "n": 8, "ranges": {"supply.scale": [0.5, 1.5], "market.scarcity_markup": [0, 1]}})  # fmt: skip
+    data = spec(
+        grid={"market.mechanism": ["uniform", "linear"]},
+        replications=1,
+        sample={
+            "method": "sobol",
+            "n": 8,
+            "ranges": {"supply.scale": [0.5, 1.5], "market.scarcity_markup": [0, 1]},
+        },
+    )
     d = design_table(load_spec(data))
     assert len(d) == 2 * 8 * (2 + 2)
     assert d["sample"].max() == 8 * 4 - 1
@@ -128,7 +149,8 @@ def test_keep_expands_wildcards() -> None:
         ({"mechanism": "uniform"}, "mechanism: unknown key"),
         (
             {"grid": {"market.mechanizm": ["uniform"]}},
-            "grid.market.mechanizm: not a parameter of the scenario (did you mean market.mechanism?)",
+            "grid.market.mechanizm: not a parameter of the scenario "
+            "(did you mean market.mechanism?)",
         ),
         (
             {"grid": {"market.mechanism": ["uniform", "fair"]}},

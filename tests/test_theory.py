@@ -16,15 +16,16 @@ def late_inflation(mechanism: str) -> float:
 
 
 def test_inflation_ranking_linear_proportional_uniform() -> None:
-    """Cachon & Lariviere (1999, Management Science 45(8)): when capacity binds, rules where a buyer's
-    allocation rises with its own order (linear, proportional) invite order inflation, while the
-    uniform rule makes truthful ordering optimal. Lab ranking linear > proportional > uniform:
+    """Cachon & Lariviere (1999, Management Science 45(8)): when capacity binds, rules where a
+    buyer's allocation rises with its own order (linear, proportional) invite order inflation, while
+    the uniform rule makes truthful ordering optimal. Lab ranking linear > proportional > uniform:
     Spiliotopoulou, Donohue & Gurbuz (2022). Five identical adaptive buyers, supply at 60% of need.
 
     Expected values: with symmetric buyers, linear allocation gives each K/n whatever it orders, so
     its fill rate falls as it inflates and it climbs to its ceiling (4.0); under proportional the
     learned multiplier settles at m = 1 + (1 - 1/n)(1 - f) with f its fill rate, which approaches
-    1.8 as unmet need piles up and f falls; under uniform capped buyers gain nothing by ordering more.
+    1.8 as unmet need piles up and f falls; under uniform capped buyers gain nothing by ordering
+    more.
     """
     linear, proportional, uniform = (
         late_inflation(m) for m in ("linear", "proportional", "uniform")
@@ -37,7 +38,8 @@ def test_inflation_ranking_linear_proportional_uniform() -> None:
 
 
 def test_uniform_keeps_orders_at_true_need_every_week() -> None:
-    """Sprumont (1991): the uniform rule is strategy-proof; adaptive buyers learn to order truthfully."""
+    """Sprumont (1991): the uniform rule is strategy-proof; adaptive buyers learn to order
+    truthfully."""
     d = finished("inflation-lab", **{"market.mechanism": "uniform"}).model_table()
     pd.testing.assert_series_equal(d.ordered, d.need, check_names=False)
 
@@ -49,7 +51,8 @@ def test_inflated_orders_make_capacity_look_scarcer() -> None:
 
 
 def test_phantom_orders_are_cancelled_when_the_shortage_ends() -> None:
-    """Lee, Padmanabhan & Whang (1997): shortage gaming ends in cancellations once supply catches up."""
+    """Lee, Padmanabhan & Whang (1997): shortage gaming ends in cancellations once supply catches
+    up."""
     m = GpuMarket(
         "inflation-lab",
         overrides={

@@ -30,13 +30,37 @@ def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, 
     inst, target, colors = wide(m, "installed"), wide(m, "target"), firm_colors(m)
     series = []
     for f in firms or list(inst.columns):
-        series.append({"name": f, "type": "line", "symbol": "none", "color": colors[f],
-                       "data": clean(inst[f], 0)})  # fmt: skip
-        series.append({"name": f, "type": "line", "symbol": "none", "color": colors[f],
-                       "lineStyle": {"type": "dashed", "width": 1}, "data": clean(target[f], 0),
-                       "tooltip": {"show": False}})  # fmt: skip
-    return time_option(m, series, "GPUs installed", title={"text": "solid: installed · dashed: target",
-                       "right": 8, "top": 28, "textStyle": {"fontSize": 11, "fontWeight": "normal"}})  # fmt: skip
+        series.append(
+            {
+                "name": f,
+                "type": "line",
+                "symbol": "none",
+                "color": colors[f],
+                "data": clean(inst[f], 0),
+            }
+        )
+        series.append(
+            {
+                "name": f,
+                "type": "line",
+                "symbol": "none",
+                "color": colors[f],
+                "lineStyle": {"type": "dashed", "width": 1},
+                "data": clean(target[f], 0),
+                "tooltip": {"show": False},
+            }
+        )
+    return time_option(
+        m,
+        series,
+        "GPUs installed",
+        title={
+            "text": "solid: installed · dashed: target",
+            "right": 8,
+            "top": 28,
+            "textStyle": {"fontSize": 11, "fontWeight": "normal"},
+        },
+    )
 
 
 @solara.component

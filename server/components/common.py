@@ -46,8 +46,12 @@ def layout_key(m: GpuMarket, *extra: object) -> str:
 
 def clean(values: Iterable[float], digits: int = 1) -> list[float | None]:
     """Rounded floats with NaN/inf as null (JSON has no NaN; ECharts draws null as a gap)."""
-    a = np.round(np.asarray(list(values) if not isinstance(values, np.ndarray | pd.Series) else values,
-                            dtype=float), digits)  # fmt: skip
+    a = np.round(
+        np.asarray(
+            list(values) if not isinstance(values, np.ndarray | pd.Series) else values, dtype=float
+        ),
+        digits,
+    )
     return [float(v) if np.isfinite(v) else None for v in a]
 
 
@@ -99,8 +103,16 @@ def stacked_by_firm(m: GpuMarket, column: str, axis: str) -> dict[str, Any]:
     """A firms-table column as stacked areas over time, one colour per firm."""
     table, colors = wide(m, column), firm_colors(m)
     series = [
-        {"name": f, "type": "line", "stack": column, "areaStyle": {}, "symbol": "none",
-         "lineStyle": {"width": 0.5}, "color": colors[f], "data": clean(table[f], 0)}
+        {
+            "name": f,
+            "type": "line",
+            "stack": column,
+            "areaStyle": {},
+            "symbol": "none",
+            "lineStyle": {"width": 0.5},
+            "color": colors[f],
+            "data": clean(table[f], 0),
+        }
         for f in table.columns
-    ]  # fmt: skip
+    ]
     return time_option(m, series, axis)

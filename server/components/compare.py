@@ -53,8 +53,13 @@ def results(m: GpuMarket) -> dict[str, float]:
         for f in m.config.owner.firms
         if f in last.index
     }
-    out |= {f"{f}: weeks short of target": float((ft[ft.firm == f].installed < ft[ft.firm == f].target).sum())
-            for f in m.config.owner.firms if f in last.index}  # fmt: skip
+    out |= {
+        f"{f}: weeks short of target": float(
+            (ft[ft.firm == f].installed < ft[ft.firm == f].target).sum()
+        )
+        for f in m.config.owner.firms
+        if f in last.index
+    }
     out |= {
         "Idle at end": float(t.idle_total.iloc[-1]),
         "Friction, total": float(t.friction.sum()),
@@ -128,8 +133,11 @@ def CompareView(session: Session) -> None:
             pick = lambda t: set_picked({**picked, lever.path: lever.choices[labels.index(t)]})  # noqa: E731
             solara.Select(label="to", values=labels, value=lever.show(value), on_value=pick)
         else:
-            solara.InputFloat(label=f"to ({lever.min:g} to {lever.max:g})", value=float(value),
-                              on_value=lambda v: set_picked({**picked, lever.path: v}))  # fmt: skip
+            solara.InputFloat(
+                label=f"to ({lever.min:g} to {lever.max:g})",
+                value=float(value),
+                on_value=lambda v: set_picked({**picked, lever.path: v}),
+            )
         solara.Checkbox(label="only up to this week", value=follow, on_value=set_follow)
     weeks = m.week if follow else None
     b_spec = spec.with_settings(**{lever.path: value})

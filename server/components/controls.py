@@ -41,12 +41,21 @@ def draft_from(spec: RunSpec) -> Draft:
     shock = {lv.path.rsplit(".", 1)[1]: lv.default for lv in shock_levers(current)}
     shown = {*values, "seed", SHOCKS}
     extra = tuple((k, v) for k, v in spec.overrides if k not in shown)
-    return Draft(spec.scenario, tuple(values.items()), str(current.seed), bool(current.supply.shocks),
-                 str(shock["start"]), str(shock["weeks"]), float(shock["factor"]), extra)  # fmt: skip
+    return Draft(
+        spec.scenario,
+        tuple(values.items()),
+        str(current.seed),
+        bool(current.supply.shocks),
+        str(shock["start"]),
+        str(shock["weeks"]),
+        float(shock["factor"]),
+        extra,
+    )
 
 
 def spec_from(d: Draft) -> RunSpec:
-    """Overrides for whatever differs from the scenario's own values; raises ScenarioError on text."""
+    """Overrides for whatever differs from the scenario's own values; raises ScenarioError on
+    text."""
     base = load_scenario(d.scenario)
     defaults = {lv.path: lv.default for lv in levers(base)}
     overrides: dict[str, Any] = dict(d.extra)
@@ -95,11 +104,24 @@ def LeverInput(lever: Lever, value: Any, on_value: Any) -> None:
     )
     solara.Text(f"{lever.label}: {shown}{unit}", style=LABEL_STYLE)
     if lever.kind == "int":
-        solara.SliderInt("", min=int(lever.min), max=int(lever.max), value=int(value), on_value=on_value,
-                         tick_labels="end_points")  # fmt: skip
+        solara.SliderInt(
+            "",
+            min=int(lever.min),
+            max=int(lever.max),
+            value=int(value),
+            on_value=on_value,
+            tick_labels="end_points",
+        )
     else:
-        solara.SliderFloat("", min=lever.min, max=lever.max, step=0.05, value=float(value), on_value=on_value,
-                           tick_labels="end_points")  # fmt: skip
+        solara.SliderFloat(
+            "",
+            min=lever.min,
+            max=lever.max,
+            step=0.05,
+            value=float(value),
+            on_value=on_value,
+            tick_labels="end_points",
+        )
 
 
 @solara.component
@@ -118,13 +140,22 @@ def RunBar(session: Session, draft: Draft) -> None:
         session.reset(spec)
 
     with solara.Row(gap="6px"):
-        solara.Button("Step", color="primary", on_click=lambda: session.step(1),
-                      disabled=playing or not m.running)  # fmt: skip
-        solara.Button("Pause" if playing else "Play", color="primary", disabled=not m.running and not playing,
-                      on_click=lambda: session.playing.set(not playing))  # fmt: skip
+        solara.Button(
+            "Step",
+            color="primary",
+            on_click=lambda: session.step(1),
+            disabled=playing or not m.running,
+        )
+        solara.Button(
+            "Pause" if playing else "Play",
+            color="primary",
+            disabled=not m.running and not playing,
+            on_click=lambda: session.playing.set(not playing),
+        )
         solara.Button("Reset", color="secondary", on_click=reset)
-    solara.ToggleButtonsSingle(value=session.speed.value, values=list(PLAY_SPEEDS), on_value=session.speed.set,
-                               dense=True)  # fmt: skip
+    solara.ToggleButtonsSingle(
+        value=session.speed.value, values=list(PLAY_SPEEDS), on_value=session.speed.set, dense=True
+    )
     if session.error.value:
         solara.Error(session.error.value, classes=["run-error"])
 
@@ -155,18 +186,39 @@ def Controls(session: Session) -> None:
             lever, values.get(lever.path, lever.default), lambda v, p=lever.path: set_value(p, v)
         )
     seed = seed_lever(scenario)
-    solara.InputText(seed.label, value=draft.seed, on_value=lambda v: set_draft(replace(draft, seed=v)),
-                     continuous_update=True)  # fmt: skip
-    solara.Checkbox(label="Add a supply shock", value=draft.shock,
-                    on_value=lambda v: set_draft(replace(draft, shock=v)))  # fmt: skip
+    solara.InputText(
+        seed.label,
+        value=draft.seed,
+        on_value=lambda v: set_draft(replace(draft, seed=v)),
+        continuous_update=True,
+    )
+    solara.Checkbox(
+        label="Add a supply shock",
+        value=draft.shock,
+        on_value=lambda v: set_draft(replace(draft, shock=v)),
+    )
     if draft.shock:
         start, weeks, factor = shock_levers(scenario)
-        solara.InputText(start.label, value=draft.shock_start, continuous_update=True,
-                         on_value=lambda v: set_draft(replace(draft, shock_start=v)))  # fmt: skip
-        solara.InputText(f"{weeks.label} ({weeks.unit})", value=draft.shock_weeks, continuous_update=True,
-                         on_value=lambda v: set_draft(replace(draft, shock_weeks=v)))  # fmt: skip
-        solara.SliderFloat(factor.label, min=factor.min, max=factor.max, step=0.05, value=draft.shock_factor,
-                           on_value=lambda v: set_draft(replace(draft, shock_factor=v)))  # fmt: skip
+        solara.InputText(
+            start.label,
+            value=draft.shock_start,
+            continuous_update=True,
+            on_value=lambda v: set_draft(replace(draft, shock_start=v)),
+        )
+        solara.InputText(
+            f"{weeks.label} ({weeks.unit})",
+            value=draft.shock_weeks,
+            continuous_update=True,
+            on_value=lambda v: set_draft(replace(draft, shock_weeks=v)),
+        )
+        solara.SliderFloat(
+            factor.label,
+            min=factor.min,
+            max=factor.max,
+            step=0.05,
+            value=draft.shock_factor,
+            on_value=lambda v: set_draft(replace(draft, shock_factor=v)),
+        )
     wanted, problem = solara.use_memo(lambda: check(draft), [draft])
     if problem:
         solara.Error(problem, classes=["input-error"])

@@ -1,4 +1,5 @@
-"""Download the current run's tables as CSV, byte for byte what `gpu-alloc run --format csv` writes."""
+"""Download the current run's tables as CSV, byte for byte what `gpu-alloc run --format csv`
+writes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ TABLES = ("model", "firms", "events")
 
 
 def table_csv(m: GpuMarket, name: str) -> str:
-    """One of the model's three tables as CSV (the same `DataFrame.to_csv(index=False)` as the CLI)."""
+    """One of the model's three tables as CSV (the same `DataFrame.to_csv(index=False)` as the
+    CLI)."""
     return m.tables()[name].to_csv(index=False)
 
 
@@ -21,5 +23,9 @@ def Downloads(session: Session) -> None:
     solara.Text("Download this run's tables")
     with solara.Row(gap="4px"):
         for name in TABLES:
-            solara.FileDownload(lambda name=name: table_csv(session.market.value, name), filename=f"{name}.csv",
-                                label=f"{name}.csv", mime_type="text/csv")  # fmt: skip
+            solara.FileDownload(
+                lambda name=name: table_csv(session.market.value, name),
+                filename=f"{name}.csv",
+                label=f"{name}.csv",
+                mime_type="text/csv",
+            )

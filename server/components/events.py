@@ -1,4 +1,5 @@
-"""The event log in plain words: '2023-12-18: Musk redirected 12,000 GPUs from Tesla to X; friction +12.0'."""
+"""The event log in plain words: '2023-12-18: Musk redirected 12,000 GPUs from Tesla to X; friction
++12.0'."""
 
 from __future__ import annotations
 
@@ -50,5 +51,8 @@ def EventLog(m: GpuMarket) -> None:
         if len(lines) > SHOWN
         else ""
     )
-    solara.HTML(tag="div", unsafe_innerHTML=f'<ul class="event-log">{items}</ul>{more}',
-                style="max-height: 640px; overflow-y: auto; font-size: 14px;")  # fmt: skip
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<ul class="event-log">{items}</ul>{more}',
+        style="max-height: 640px; overflow-y: auto; font-size: 14px;",
+    )

@@ -1,4 +1,5 @@
-"""Fairness of the allocation (Jain's index on fill rates, Gini on allocations) and order inflation."""
+"""Fairness of the allocation (Jain's index on fill rates, Gini on allocations) and order
+inflation."""
 
 from __future__ import annotations
 
@@ -16,11 +17,21 @@ def fairness_option(m: GpuMarket) -> dict[str, Any]:
     """Jain (1 = every buyer filled alike) and Gini (0 = equal allocations) on one 0..1 axis."""
     t = m.model_table()
     series = [
-        {"name": "Jain's index (fill rates)", "type": "line", "symbol": "none", "color": "#2e7d32",
-         "data": clean(t.jain_fill, 3)},
-        {"name": "Gini (allocations)", "type": "line", "symbol": "none", "color": "#c62828",
-         "data": clean(t.gini_alloc, 3)},
-    ]  # fmt: skip
+        {
+            "name": "Jain's index (fill rates)",
+            "type": "line",
+            "symbol": "none",
+            "color": "#2e7d32",
+            "data": clean(t.jain_fill, 3),
+        },
+        {
+            "name": "Gini (allocations)",
+            "type": "line",
+            "symbol": "none",
+            "color": "#c62828",
+            "data": clean(t.gini_alloc, 3),
+        },
+    ]
     return time_option(
         m, series, "index", yAxis={"type": "value", "name": "index", "min": 0, "max": 1}
     )
@@ -31,13 +42,27 @@ def inflation_option(m: GpuMarket) -> dict[str, Any]:
     t = m.model_table()
     ordered, need, colors = wide(m, "ordered"), wide(m, "need"), firm_colors(m)
     ratio = ordered.div(need.where(need > 0))
-    series = [{"name": "All buyers", "type": "line", "symbol": "none", "color": "#000000",
-               "lineStyle": {"width": 2.5}, "data": clean(t.order_inflation, 2)}]  # fmt: skip
+    series = [
+        {
+            "name": "All buyers",
+            "type": "line",
+            "symbol": "none",
+            "color": "#000000",
+            "lineStyle": {"width": 2.5},
+            "data": clean(t.order_inflation, 2),
+        }
+    ]
     series += [
-        {"name": f, "type": "line", "symbol": "none", "lineStyle": {"width": 1}, "color": colors[f],
-         "data": clean(ratio[f], 2)}
+        {
+            "name": f,
+            "type": "line",
+            "symbol": "none",
+            "lineStyle": {"width": 1},
+            "color": colors[f],
+            "data": clean(ratio[f], 2),
+        }
         for f in ratio.columns
-    ]  # fmt: skip
+    ]
     mark = {
         "silent": True,
         "symbol": "none",

@@ -1,7 +1,7 @@
 """Where the supply went: Nvidia -> booked for each firm -> received by each firm, redirects in red.
 
-Nodes keep a fixed order, column and colour (`layoutIterations: 0`, explicit `depth`), so the picture
-does not reshuffle from one week to the next.
+Nodes keep a fixed order, column and colour (`layoutIterations: 0`, explicit `depth`), so the
+picture does not reshuffle from one week to the next.
 """
 
 from __future__ import annotations
@@ -38,28 +38,75 @@ def sankey_option(m: GpuMarket, week: int | None) -> dict[str, Any]:
     names, colors = firm_names(m), firm_colors(m)
     booked, moved = flows(m, week)
     nodes = [{"name": SOURCE, "depth": 0, "itemStyle": {"color": "#76b900"}}]
-    nodes += [{"name": f"{f} (booked)", "depth": 1, "itemStyle": {"color": colors[f]},
-               "label": {"formatter": f}} for f in names]  # fmt: skip
-    nodes += [{"name": f"{f} (received)", "depth": 2, "itemStyle": {"color": colors[f]},
-               "label": {"formatter": f}} for f in names]  # fmt: skip
-    links = [{"source": SOURCE, "target": f"{f} (booked)", "value": round(booked[f]),
-              "lineStyle": {"color": colors[f], "opacity": 0.35}} for f in names]  # fmt: skip
+    nodes += [
+        {
+            "name": f"{f} (booked)",
+            "depth": 1,
+            "itemStyle": {"color": colors[f]},
+            "label": {"formatter": f},
+        }
+        for f in names
+    ]
+    nodes += [
+        {
+            "name": f"{f} (received)",
+            "depth": 2,
+            "itemStyle": {"color": colors[f]},
+            "label": {"formatter": f},
+        }
+        for f in names
+    ]
+    links = [
+        {
+            "source": SOURCE,
+            "target": f"{f} (booked)",
+            "value": round(booked[f]),
+            "lineStyle": {"color": colors[f], "opacity": 0.35},
+        }
+        for f in names
+    ]
     out = pd.Series(0.0, index=names)
     for (donor, receiver), units in moved.items():
         if donor in out.index:
             out[donor] += units
-        links.append({"source": f"{donor} (booked)", "target": f"{receiver} (received)",
-                      "value": round(units), "lineStyle": {"color": REDIRECT_COLOR, "opacity": 0.75}})  # fmt: skip
+        links.append(
+            {
+                "source": f"{donor} (booked)",
+                "target": f"{receiver} (received)",
+                "value": round(units),
+                "lineStyle": {"color": REDIRECT_COLOR, "opacity": 0.75},
+            }
+        )
     kept = np.maximum(0.0, np.array([booked[f] for f in names]) - out.to_numpy())
-    links += [{"source": f"{f} (booked)", "target": f"{f} (received)", "value": round(k),
-               "lineStyle": {"color": colors[f], "opacity": 0.35}} for f, k in zip(names, kept, strict=True)]  # fmt: skip
+    links += [
+        {
+            "source": f"{f} (booked)",
+            "target": f"{f} (received)",
+            "value": round(k),
+            "lineStyle": {"color": colors[f], "opacity": 0.35},
+        }
+        for f, k in zip(names, kept, strict=True)
+    ]
     return {
         "tooltip": {"trigger": "item", "confine": True},
-        "series": [{"type": "sankey", "layoutIterations": 0, "nodeAlign": "justify", "nodeGap": 6,
-                    "left": 60, "right": 90, "top": 10, "bottom": 10, "draggable": False,
-                    "emphasis": {"focus": "adjacency"}, "label": {"fontSize": 11},
-                    "data": nodes, "links": links}],
-    }  # fmt: skip
+        "series": [
+            {
+                "type": "sankey",
+                "layoutIterations": 0,
+                "nodeAlign": "justify",
+                "nodeGap": 6,
+                "left": 60,
+                "right": 90,
+                "top": 10,
+                "bottom": 10,
+                "draggable": False,
+                "emphasis": {"focus": "adjacency"},
+                "label": {"fontSize": 11},
+                "data": nodes,
+                "links": links,
+            }
+        ],
+    }
 
 
 @solara.component
@@ -84,6 +131,7 @@ def FlowView(m: GpuMarket) -> None:
             heading(f"Cumulative since {m.config.start_date}")
             FlowChart(m, cumulative=True)
     solara.Text(
-        "Left: Nvidia's output. Middle: what the allocation rule booked for each firm. Right: what each "
-        "firm received. Red bands: units the owner redirected (or swaps repaid) between his firms."
+        "Left: Nvidia's output. Middle: what the allocation rule booked for each firm. "
+        "Right: what each firm received. "
+        "Red bands: units the owner redirected (or swaps repaid) between his firms."
     )

@@ -32,19 +32,34 @@ def event_markers(m: GpuMarket, tops: np.ndarray) -> list[dict[str, Any]]:
         if kind not in MARKERS:
             continue
         label, symbol, color = MARKERS[kind]
-        s = series.setdefault(label, {"name": label, "type": "scatter", "symbol": symbol,
-                                      "symbolSize": 11, "color": color, "z": 5, "data": [],
-                                      "tooltip": {"formatter": "{b}"}})  # fmt: skip
+        s = series.setdefault(
+            label,
+            {
+                "name": label,
+                "type": "scatter",
+                "symbol": symbol,
+                "symbolSize": 11,
+                "color": color,
+                "z": 5,
+                "data": [],
+                "tooltip": {"formatter": "{b}"},
+            },
+        )
         for step, week in rows.groupby("step"):
-            # ECharts escapes ' in tooltips and rich text does not unescape it: use a typographic one
+            # ECharts escapes ' in tooltips and rich text does not unescape it: use a typographic
+            # one
             texts = [
                 f"{d}: {t}".replace("'", "\u2019")
                 for d, t in zip(week.date, week.text, strict=True)
             ]
             extra = f"\n(+{len(texts) - MAX_LINES} more)" if len(texts) > MAX_LINES else ""
             y = float(tops[step]) if step < len(tops) else 0.0
-            s["data"].append({"value": [int(step), round(y * 1.04 + 0.05, 2)],
-                              "name": "\n".join(texts[:MAX_LINES]) + extra})  # fmt: skip
+            s["data"].append(
+                {
+                    "value": [int(step), round(y * 1.04 + 0.05, 2)],
+                    "name": "\n".join(texts[:MAX_LINES]) + extra,
+                }
+            )
     return list(series.values())
 
 
@@ -73,8 +88,16 @@ def friction_option(m: GpuMarket) -> dict[str, Any]:
 def cumulative_option(m: GpuMarket) -> dict[str, Any]:
     """Friction accumulated since the start of the run."""
     t = m.model_table()
-    series = [{"name": "Friction so far", "type": "line", "symbol": "none", "color": "#d62728",
-               "areaStyle": {"opacity": 0.15}, "data": clean(t.friction_cum, 2)}]  # fmt: skip
+    series = [
+        {
+            "name": "Friction so far",
+            "type": "line",
+            "symbol": "none",
+            "color": "#d62728",
+            "areaStyle": {"opacity": 0.15},
+            "data": clean(t.friction_cum, 2),
+        }
+    ]
     return time_option(m, series, "friction points")
 
 

@@ -13,8 +13,16 @@ def headline(m: GpuMarket) -> dict[str, str]:
     """Label -> formatted value, for the latest simulated week (dashes before the first step)."""
     t = m.model_table()
     if t.empty:
-        return {"Week of": "-", "Supply this week": "-", "Price": "-", "Backlog": "-",
-                "Lead time": "-", "Friction so far": "0.0", "Redirected so far": "0", "Jain (fill)": "-"}  # fmt: skip
+        return {
+            "Week of": "-",
+            "Supply this week": "-",
+            "Price": "-",
+            "Backlog": "-",
+            "Lead time": "-",
+            "Friction so far": "0.0",
+            "Redirected so far": "0",
+            "Jain (fill)": "-",
+        }
     last = t.iloc[-1]
     return {
         "Week of": str(last.date),
@@ -34,8 +42,15 @@ def Headline(m: GpuMarket) -> None:
     use_tick()
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         for label, value in headline(m).items():
-            with solara.Div(classes=["headline"], style={"padding": "4px 10px", "border": "1px solid #ddd",
-                                                         "border-radius": "6px", "min-width": "104px"}):  # fmt: skip
+            with solara.Div(
+                classes=["headline"],
+                style={
+                    "padding": "4px 10px",
+                    "border": "1px solid #ddd",
+                    "border-radius": "6px",
+                    "min-width": "104px",
+                },
+            ):
                 solara.Text(label, style={"font-size": "11px", "color": "#666", "display": "block"})
                 solara.Text(
                     value,

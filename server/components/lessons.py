@@ -1,4 +1,5 @@
-"""Classroom mode: pick a lesson (a preset run), then read its stages beside the charts as it runs."""
+"""Classroom mode: pick a lesson (a preset run), then read its stages beside the charts as it
+runs."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ def LessonPicker(session: Session, views: list[str]) -> None:
     choice, set_choice = solara.use_state(titles[0])
     solara.Select(label="Lesson", values=titles, value=choice, on_value=set_choice)
     with solara.Row(gap="6px"):
-        solara.Button("Start lesson", color="success",
-                      on_click=lambda: start_lesson(session, lessons()[titles.index(choice)], views))  # fmt: skip
+        solara.Button(
+            "Start lesson",
+            color="success",
+            on_click=lambda: start_lesson(session, lessons()[titles.index(choice)], views),
+        )
         if session.lesson.value:
             solara.Button("End lesson", outlined=True, on_click=lambda: session.lesson.set(None))
 
@@ -39,7 +43,8 @@ def stage_html(text: str, questions: tuple[str, ...]) -> str:
 
 @solara.component
 def LessonPanel(session: Session) -> None:
-    """The active lesson: its summary, the newest stage reached (with questions), earlier ones below."""
+    """The active lesson: its summary, the newest stage reached (with questions), earlier ones
+    below."""
     use_tick()
     if session.lesson.value is None:  # ended: the page drops this panel on its own re-render
         return

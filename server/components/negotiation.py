@@ -41,8 +41,13 @@ class Bargain:
 def _row(party: Party) -> Party:
     """The first negotiation of a batch-shaped party, as the scalar engine wants it."""
     first = lambda x: float(np.ravel(x)[0])  # noqa: E731
-    return Party(party.name, np.asarray(party.utilities)[0], first(party.exponent),
-                 first(party.reserved), first(party.patience))  # fmt: skip
+    return Party(
+        party.name,
+        np.asarray(party.utilities)[0],
+        first(party.exponent),
+        first(party.reserved),
+        first(party.patience),
+    )
 
 
 def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargain:
@@ -52,11 +57,15 @@ def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargai
     table = m.model_table()
     price = float(table.price_usd.iloc[-1]) if len(table) else mk.list_price_usd
     ctx = MechanismContext.neutral(
-        1, max_price=np.array([t.max_price[i]], dtype=float), patience=np.array([patience]),
-        concession=np.array([CONCESSION_EXPONENT[concession]]), list_price=price,
-        cost_price=mk.cost_price_usd, seller_concession=CONCESSION_EXPONENT[mk.seller_concession],
+        1,
+        max_price=np.array([t.max_price[i]], dtype=float),
+        patience=np.array([patience]),
+        concession=np.array([CONCESSION_EXPONENT[concession]]),
+        list_price=price,
+        cost_price=mk.cost_price_usd,
+        seller_concession=CONCESSION_EXPONENT[mk.seller_concession],
         negotiation_rounds=mk.negotiation_rounds,
-    )  # fmt: skip
+    )
     prices, seller, buyer = price_parties(ctx)
     result = negotiate(prices[0].tolist(), _row(seller), _row(buyer), mk.negotiation_rounds)
     top = float(max(price, t.max_price[i]))
@@ -66,7 +75,8 @@ def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargai
 
 
 def bargain_option(b: Bargain) -> dict[str, Any]:
-    """Offers as points, aspirations (as the lowest price each side would accept) as dashed lines."""
+    """Offers as points, aspirations (as the lowest price each side would accept) as dashed
+    lines."""
     r, n = b.result, b.rounds
     rounds = [str(k + 1) for k in range(n)]
     offers: dict[str, list[float | None]] = {"seller": [None] * n, "buyer": [None] * n}
@@ -75,19 +85,50 @@ def bargain_option(b: Bargain) -> dict[str, Any]:
     seller_asp = b.cost + r.aspiration("seller") * (b.top - b.cost)
     buyer_asp = b.ceiling - r.aspiration("buyer") * (b.ceiling - b.cost)
     series: list[dict[str, Any]] = [
-        {"name": "Nvidia's offers", "type": "line", "color": "#76b900", "symbolSize": 8,
-         "data": offers["seller"]},
-        {"name": f"{b.buyer}'s offers", "type": "line", "color": "#1565c0", "symbolSize": 8,
-         "data": offers["buyer"]},
-        {"name": "Nvidia's aspiration", "type": "line", "symbol": "none", "color": "#76b900",
-         "lineStyle": {"type": "dashed"}, "data": clean(seller_asp, 0)},
-        {"name": f"{b.buyer}'s aspiration", "type": "line", "symbol": "none", "color": "#1565c0",
-         "lineStyle": {"type": "dashed"}, "data": clean(buyer_asp, 0)},
-    ]  # fmt: skip
+        {
+            "name": "Nvidia's offers",
+            "type": "line",
+            "color": "#76b900",
+            "symbolSize": 8,
+            "data": offers["seller"],
+        },
+        {
+            "name": f"{b.buyer}'s offers",
+            "type": "line",
+            "color": "#1565c0",
+            "symbolSize": 8,
+            "data": offers["buyer"],
+        },
+        {
+            "name": "Nvidia's aspiration",
+            "type": "line",
+            "symbol": "none",
+            "color": "#76b900",
+            "lineStyle": {"type": "dashed"},
+            "data": clean(seller_asp, 0),
+        },
+        {
+            "name": f"{b.buyer}'s aspiration",
+            "type": "line",
+            "symbol": "none",
+            "color": "#1565c0",
+            "lineStyle": {"type": "dashed"},
+            "data": clean(buyer_asp, 0),
+        },
+    ]
     if r.agreement is not None:
-        series[0]["markPoint"] = {"symbol": "pin", "symbolSize": 44, "itemStyle": {"color": "#ff9800"},
-                                  "data": [{"coord": [str(r.step + 1), float(r.agreement)], "name": "deal",
-                                            "value": f"${float(r.agreement) / 1000:,.1f}k"}]}  # fmt: skip
+        series[0]["markPoint"] = {
+            "symbol": "pin",
+            "symbolSize": 44,
+            "itemStyle": {"color": "#ff9800"},
+            "data": [
+                {
+                    "coord": [str(r.step + 1), float(r.agreement)],
+                    "name": "deal",
+                    "value": f"${float(r.agreement) / 1000:,.1f}k",
+                }
+            ],
+        }
     return {
         "animation": False,
         "tooltip": {"trigger": "axis", "confine": True},
@@ -113,9 +154,14 @@ def bargain_option(b: Bargain) -> dict[str, Any]:
 def summary(b: Bargain) -> str:
     r = b.result
     if r.agreement is None:
-        return f"No agreement within {b.rounds} rounds: {b.buyer} gets no units by negotiation this week."
-    return (f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.step + 1} of {b.rounds} "
-            f"(Nvidia's floor ${b.cost:,.0f}, {b.buyer}'s limit ${b.ceiling:,.0f}).")  # fmt: skip
+        return (
+            f"No agreement within {b.rounds} rounds: "
+            f"{b.buyer} gets no units by negotiation this week."
+        )
+    return (
+        f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.step + 1} of {b.rounds} "
+        f"(Nvidia's floor ${b.cost:,.0f}, {b.buyer}'s limit ${b.ceiling:,.0f})."
+    )
 
 
 def _strategy_name(exponent: float) -> str:
@@ -137,24 +183,39 @@ def NegotiationView(m: GpuMarket) -> None:
     heading(f"{firm} negotiates with Nvidia, week of {m.date.isoformat()}")
     with solara.Row():
         solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)
-        solara.Select(label="Buyer's concession", values=list(CONCESSION_CHOICES), value=concession,
-                      on_value=lambda v: set_what_if({**what_if, (firm, "concession"): v}))  # fmt: skip
+        solara.Select(
+            label="Buyer's concession",
+            values=list(CONCESSION_CHOICES),
+            value=concession,
+            on_value=lambda v: set_what_if({**what_if, (firm, "concession"): v}),
+        )
         with solara.Column(gap="0px", style={"min-width": "260px"}):
             solara.Text(
                 f"Buyer's patience (weekly discount factor): {patience:.3f}",
                 style={"font-size": "13px"},
             )
-            solara.SliderFloat("", min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0), max=PATIENCE.max or 1.0,
-                               step=0.005, value=patience, tick_labels="end_points",
-                               on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}))  # fmt: skip
+            solara.SliderFloat(
+                "",
+                min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0),
+                max=PATIENCE.max or 1.0,
+                step=0.005,
+                value=patience,
+                tick_labels="end_points",
+                on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}),
+            )
     b = bargain(m, firm, concession, max(patience, PATIENCE_FLOOR))
     solara.Text(summary(b), classes=["negotiation-summary"])
     if m.config.market.mechanism != "negotiation":
-        solara.Text(f"(This run allocates by '{m.config.market.mechanism}': this is what a negotiation at "
-                    "this week's list price would give.)", style={"color": "#666"})  # fmt: skip
+        solara.Text(
+            f"(This run allocates by '{m.config.market.mechanism}': this is what a negotiation at "
+            "this week's list price would give.)",
+            style={"color": "#666"},
+        )
     EChart(
         bargain_option(b), name="negotiation", stamp=m.week, layout=f"{id(m)}:{firm}", height=380
     )
-    solara.Text("Aspiration = the worst price a side would still accept in that round (1 - t^p, times "
-                "patience^round for the buyer). Boulware holds out, Conceder gives in early. A more "
-                "patient buyer concedes more slowly and usually pays less.")  # fmt: skip
+    solara.Text(
+        "Aspiration = the worst price a side would still accept in that round (1 - t^p, times "
+        "patience^round for the buyer). Boulware holds out, Conceder gives in early. A more "
+        "patient buyer concedes more slowly and usually pays less."
+    )

@@ -21,7 +21,8 @@ from server.session import use_tick
 
 
 def idle_option(m: GpuMarket) -> dict[str, Any]:
-    """Idle units per firm, stacked: chips that arrived where there was 'no place to turn them on'."""
+    """Idle units per firm, stacked: chips that arrived where there was 'no place to turn them
+    on'."""
     return stacked_by_firm(m, "idle", "idle GPUs")
 
 
@@ -29,11 +30,21 @@ def backlog_option(m: GpuMarket) -> dict[str, Any]:
     """Open orders (bars) and the lead time the supplier quotes (line, right axis)."""
     t = m.model_table()
     series = [
-        {"name": "Backlog (open orders)", "type": "bar", "color": "#90a4ae",
-         "data": clean(t.backlog, 0)},
-        {"name": "Quoted lead time", "type": "line", "yAxisIndex": 1, "symbol": "none",
-         "color": "#37474f", "data": clean(t.lead_time_weeks, 1)},
-    ]  # fmt: skip
+        {
+            "name": "Backlog (open orders)",
+            "type": "bar",
+            "color": "#90a4ae",
+            "data": clean(t.backlog, 0),
+        },
+        {
+            "name": "Quoted lead time",
+            "type": "line",
+            "yAxisIndex": 1,
+            "symbol": "none",
+            "color": "#37474f",
+            "data": clean(t.lead_time_weeks, 1),
+        },
+    ]
     axes = [
         {"type": "value", "name": "GPUs"},
         {"type": "value", "name": "weeks", "splitLine": {"show": False}},
@@ -45,13 +56,29 @@ def price_option(m: GpuMarket) -> dict[str, Any]:
     """The supplier's list price this week and the average unit price each firm paid."""
     price, colors = wide(m, "price_usd"), firm_colors(m)
     paid = price.where(wide(m, "allocated") > 0)
-    series = [{"name": "List price", "type": "line", "symbol": "none", "color": "#000000",
-               "lineStyle": {"width": 2.5}, "data": clean(m.model_table().price_usd, 0)}]  # fmt: skip
+    series = [
+        {
+            "name": "List price",
+            "type": "line",
+            "symbol": "none",
+            "color": "#000000",
+            "lineStyle": {"width": 2.5},
+            "data": clean(m.model_table().price_usd, 0),
+        }
+    ]
     series += [
-        {"name": f, "type": "line", "symbol": "circle", "symbolSize": 3, "connectNulls": False,
-         "lineStyle": {"width": 1}, "color": colors[f], "data": clean(paid[f], 0)}
+        {
+            "name": f,
+            "type": "line",
+            "symbol": "circle",
+            "symbolSize": 3,
+            "connectNulls": False,
+            "lineStyle": {"width": 1},
+            "color": colors[f],
+            "data": clean(paid[f], 0),
+        }
         for f in paid.columns
-    ]  # fmt: skip
+    ]
     return time_option(
         m, series, "USD per GPU", yAxis={"type": "value", "name": "USD per GPU", "scale": True}
     )

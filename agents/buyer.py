@@ -6,15 +6,18 @@ thousand buyers cost little; each firm is also a Mesa agent, `BuyerFirm`, a name
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from agents.strategies import ORDERING, OrderState
-from model.records import Event, EventKind
+from model.records import FirmDecision, FirmView
+from model.strategies import ORDERING, OrderState
 
 FILL_MEMORY = 0.5  # weight of the newest observation in the buyers' fill-rate estimates
+WEEKS_PER_YEAR = 52  # budgets are per year of the run
+LONG_TAIL_OWNER = "long tail"  # the owner column of generated small buyers
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,11 @@ class Buyers:
         self.response = np.zeros(n)
         self.spend_cum = np.zeros(n)
         self.ahead = np.ones(n, dtype=np.int64)  # weeks of need the current orders cover
+        self.max_price = traits.max_price.astype(float)  # a firm's decision may change these two
+        self.concession = traits.concession.astype(float)
+        self.statement_gap = np.zeros(n, dtype=np.int64)  # units stated beyond bookings
+        self.slots_now = traits.slots[0].copy()  # slots powered as of the last deploy phase
+        self.in_tail = np.asarray(traits.owners, dtype=object) == LONG_TAIL_OWNER
         self.groups = [
             (ORDERING[s], np.flatnonzero(traits.strategy == k))
             for k, s in enumerate(STRATEGY_NAMES)
@@ -66,7 +74,7 @@ class Buyers:
 
     # --- phase 2: needs, statements, orders ------------------------------------------------------
 
-    def update_needs(self, week: int, lead_time: np.ndarray) -> np.ndarray:
+    def update_needs(self, week: int, lead_time: np.ndarray) -> None:
         """True outstanding need: the target one quoted lead time ahead (at most `horizon` weeks)
         minus what the buyer has or has coming. Long lead times make buyers book further ahead."""
         ahead = np.minimum(self.horizon, np.ceil(lead_time)).astype(np.int64)
@@ -74,10 +82,9 @@ class Buyers:
         rows = np.minimum(week + ahead, len(self.traits.target) - 1)
         target = self.traits.target[rows, np.arange(self.n)]
         self.need = np.maximum(0, target - self.installed - self.idle - self.in_transit)
-        return self.need
 
-    def plan_orders(self, week: int, price: float) -> np.ndarray:
-        """Set each buyer's open order from its strategy and budget; returns units cancelled."""
+    def strategy_orders(self) -> np.ndarray:
+        """What each buyer's ordering strategy would order this week (updates multipliers)."""
         q = np.zeros(self.n, dtype=np.int64)
         for strategy, idx in self.groups:
             if idx.size:
@@ -89,13 +96,24 @@ class Buyers:
                     self.traits.inflation[idx],
                 )
                 q[idx], self.multiplier[idx] = strategy.orders(state)
-        budget_left = self.traits.budget * (week // 52 + 1) - self.spend_cum
+        return q
+
+    def decide(self, i: int, decision: FirmDecision, q: np.ndarray) -> None:
+        """A decision made for buyer `i` from outside: its order this week, and its bid terms."""
+        q[i] = max(0, int(decision.order))
+        if decision.max_price_usd is not None:
+            self.max_price[i] = float(decision.max_price_usd)
+        if decision.concession is not None:
+            self.concession[i] = float(decision.concession)
+
+    def place_orders(self, week: int, price: float, q: np.ndarray) -> None:
+        """Open orders `q`, within each buyer's budget; what drops off the book is cancelled."""
+        budget_left = self.traits.budget * (week // WEEKS_PER_YEAR + 1) - self.spend_cum
         affordable = np.floor(np.maximum(0.0, budget_left) / max(price, 1.0)).astype(np.int64)
         q = np.minimum(q, affordable)
         self.cancelled = np.maximum(0, self.backlog - q)
         self.ordered = q
         self.backlog = q.copy()
-        return self.cancelled
 
     # --- after allocation -------------------------------------------------------------------------
 
@@ -117,13 +135,11 @@ class Buyers:
             has_order, (1 - FILL_MEMORY) * self.response + FILL_MEMORY * response, self.response
         )
 
-    def book(self, units: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    def book(self, units: np.ndarray, prices: np.ndarray) -> None:
         """Record the week's final (post-redirect) allocation: backlog, purchases, spend."""
         self.backlog = np.maximum(0, self.backlog - units)
         self.past += units
-        spend = units * prices
-        self.spend_cum += spend
-        return spend
+        self.spend_cum += units * prices
 
     # --- phase 6: deploy --------------------------------------------------------------------------
 
@@ -158,42 +174,46 @@ class Buyers:
         gap = np.where(share > tolerance, gap, 0)
         return gap, np.where(share > tolerance, share, 0.0)
 
-    def cancellation_events(self, step: int, weight: float) -> list[Event]:
-        """One event per named firm that cancelled orders this week (the long tail summed in
-        one)."""
-        idx = np.flatnonzero(self.cancelled > 0)
-        named = [i for i in idx if self.traits.owners[i] != "long tail"]
-        events = [
-            self._cancel_event(step, weight, self.traits.names[i], int(self.cancelled[i]))
-            for i in named
-        ]
-        tail = [i for i in idx if self.traits.owners[i] == "long tail"]
-        if tail:
-            units = int(self.cancelled[tail].sum())
-            events.append(
-                self._cancel_event(step, weight, f"long tail ({len(tail)} buyers)", units)
-            )
-        return events
+    def discrepancy_onsets(self, gap: np.ndarray) -> np.ndarray:
+        """Buyers whose statement gap opens this week (it was within tolerance last week)."""
+        onsets = np.flatnonzero((gap > 0) & (self.statement_gap == 0))
+        self.statement_gap = gap.astype(np.int64)
+        return onsets
 
-    @staticmethod
-    def _cancel_event(step: int, weight: float, firm: str, units: int) -> Event:
-        return Event(
-            step,
-            EventKind.CANCELLATION,
-            firm,
-            units=units,
-            friction=weight * units / 1000,
-            text=f"{firm} cancelled {units:,} units of open orders",
-        )
+    def expansions(self, week: int) -> list[tuple[int, int]]:
+        """(buyer, slots added) for each named buyer whose data centre grew this week."""
+        now = self.slots_at(week)
+        grew = np.flatnonzero((now > self.slots_now) & ~self.in_tail)
+        added = [(int(i), int(now[i] - self.slots_now[i])) for i in grew]
+        self.slots_now = now.copy()
+        return added
+
+    def cancellations(self) -> list[tuple[str, int]]:
+        """(firm, units) cancelled this week per named firm, the long tail summed in one."""
+        idx = np.flatnonzero(self.cancelled > 0)
+        out = [(self.traits.names[i], int(self.cancelled[i])) for i in idx if not self.in_tail[i]]
+        tail = idx[self.in_tail[idx]]
+        if tail.size:
+            out.append((f"long tail ({tail.size} buyers)", int(self.cancelled[tail].sum())))
+        return out
+
+
+Decider = Callable[[FirmView], FirmDecision | None]
 
 
 class BuyerFirm(mesa.Agent):
-    """One buyer firm as a Mesa agent: a named view on its row of the `Buyers` population."""
+    """One named buyer firm as a Mesa agent: a view on its row of the `Buyers` population, and
+    the hook through which its weekly decision can be made from outside (`decider`).
+
+    A decider is called with the firm's `FirmView` each week before orders are placed; a
+    `FirmDecision` it returns replaces the strategy's order, None leaves the strategy to decide.
+    """
 
     def __init__(self, model: mesa.Model, buyers: Buyers, index: int) -> None:
         super().__init__(model)
         self.buyers = buyers
         self.index = index
+        self.decider: Decider | None = None
 
     @property
     def name(self) -> str:
@@ -203,17 +223,51 @@ class BuyerFirm(mesa.Agent):
     def owner(self) -> str:
         return self.buyers.traits.owners[self.index]
 
+    def _int(self, array: np.ndarray) -> int:
+        return int(array[self.index])
+
     @property
     def installed(self) -> int:
-        return int(self.buyers.installed[self.index])
+        return self._int(self.buyers.installed)
 
     @property
     def idle(self) -> int:
-        return int(self.buyers.idle[self.index])
+        return self._int(self.buyers.idle)
 
     @property
     def backlog(self) -> int:
-        return int(self.buyers.backlog[self.index])
+        return self._int(self.buyers.backlog)
+
+    @property
+    def need(self) -> int:
+        return self._int(self.buyers.need)
+
+    @property
+    def ordered(self) -> int:
+        return self._int(self.buyers.ordered)
+
+    @property
+    def in_transit(self) -> int:
+        return self._int(self.buyers.in_transit)
+
+    def view(self, week: int, suggested: int, lead_time: float, price: float) -> FirmView:
+        """What the firm knows this week, for a decider."""
+        b, i = self.buyers, self.index
+        return FirmView(
+            week=week,
+            firm=self.name,
+            need=self.need,
+            suggested=int(suggested),
+            backlog=self.backlog,
+            installed=self.installed,
+            idle=self.idle,
+            in_transit=self.in_transit,
+            slots=int(b.slots_at(week)[i]),
+            fill_rate=float(b.fill[i]),
+            lead_time_weeks=float(lead_time),
+            price_usd=float(price),
+            max_price_usd=float(b.max_price[i]),
+        )
 
     def __repr__(self) -> str:
         return f"BuyerFirm({self.name!r}, installed={self.installed}, idle={self.idle})"

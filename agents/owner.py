@@ -8,9 +8,9 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from agents.policies import OwnerView, owner_policy
 from model.calendar import week_of
 from model.config import Scenario
+from model.policies import OwnerView, owner_policy
 from model.records import RedirectRequest, RedirectSource
 
 
@@ -30,21 +30,20 @@ class Owner(mesa.Agent):
         self.weights = np.asarray(cfg.weights or [1.0] * k, dtype=float)
         start = dt.date.fromisoformat(scenario.start_date)
         self.first_week = week_of(start, cfg.start) if cfg.start else 0
-        self.last_week = week_of(start, cfg.end) if cfg.end else 10**9
+        self.last_week = week_of(start, cfg.end) if cfg.end else None  # None: to the end
         self.debt = np.zeros(len(names), dtype=np.int64)  # net units moved away from each firm
+        self.cost = np.zeros(len(names))  # USD of GPU-weeks each firm could have run with them
 
     def active(self, week: int) -> bool:
-        """Whether the owner reviews its firms this week (policy set, in its window, a review
-        week)."""
-        in_window = self.first_week <= week <= self.last_week
+        """Whether the owner reviews its firms this week: a policy, inside its window, on a
+        review week (every `review_weeks` from its first week)."""
+        in_window = self.first_week <= week and (self.last_week is None or week <= self.last_week)
         review = (week - self.first_week) % self.config.review_weeks == 0
         return self.policy.name != "none" and in_window and review
 
-    def reprioritize(self, week: int, view: OwnerView) -> list[RedirectRequest]:
-        """Redirect requests for this week: from the allocation first, then from units in
-        transit."""
-        if not self.active(week):
-            return []
+    def requests(self, view: OwnerView) -> list[RedirectRequest]:
+        """This review's redirect requests: from the allocation first, then from units in
+        transit (the policy's transfers below `min_units` are not worth asking for)."""
         requests: list[RedirectRequest] = []
         left = view.allocated.copy()
         for d, r, units in self.policy.transfers(view):
@@ -68,3 +67,10 @@ class Owner(mesa.Agent):
         """Keep track of units moved away from (or back to) each firm."""
         self.debt[donor] += units
         self.debt[receiver] -= units
+
+    def tally_cost(self, free_slots: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """Add this week's cost of the owner's moves to each firm: the units it is owed that it
+        could have switched on, times its value per GPU-week. Returns the running totals."""
+        owed = np.maximum(0, self.debt)
+        self.cost += np.minimum(owed, np.maximum(0, free_slots)) * value
+        return self.cost

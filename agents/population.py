@@ -6,9 +6,9 @@ import datetime as dt
 
 import numpy as np
 
-from agents.buyer import STRATEGY_NAMES, Buyers, BuyerTraits
+from agents.buyer import LONG_TAIL_OWNER, STRATEGY_NAMES, Buyers, BuyerTraits
 from model.calendar import week_of
-from model.config import CONCESSION_EXPONENT as CONCESSION
+from model.concession import CONCESSION
 from model.config import Firm, Scenario
 
 PALETTE = (
@@ -27,7 +27,6 @@ PALETTE = (
     "#bcbd22",
     "#17becf",
 )
-LONG_TAIL_OWNER = "long tail"
 LONG_TAIL_COLOR = "#9e9e9e"
 
 

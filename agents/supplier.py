@@ -9,19 +9,34 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model import mechanisms
 from model.calendar import week_of
 from model.config import Scenario
-from model.friction import FrictionLedger
+from model.friction import UNITS, FrictionLedger
+from model.mechanisms import mechanism
 from model.records import Allocation, Answer, MechanismContext, RedirectRequest
+
+RATE_MEMORY = 0.3  # weight of this week's allocation in the recent rate behind quoted lead times
+MAX_WAIT_WEEKS = 104.0  # longest wait the supplier quotes, whatever the backlog
 
 
 @dataclass(frozen=True, slots=True)
 class ShockWindow:
+    """A shock in weeks of the run: output times `factor` from `start` until before `end`."""
+
     start: int
     end: int
     factor: float
     label: str
+
+
+@dataclass(slots=True)
+class SwapDebt:
+    """Units the receiver of a swap owes back to the donor from its later allocations."""
+
+    creditor: int
+    debtor: int
+    owed: int
+    due: int  # first week of repayment
 
 
 class Supplier(mesa.Agent):
@@ -32,6 +47,7 @@ class Supplier(mesa.Agent):
         self.supply = scenario.supply
         self.market = scenario.market
         self.policy = scenario.supplier
+        self.mechanism = mechanism(scenario.market.mechanism)
         start = dt.date.fromisoformat(scenario.start_date)
         self.shocks = [
             ShockWindow(
@@ -48,6 +64,8 @@ class Supplier(mesa.Agent):
         self.pipeline = np.zeros((self.supply.transit_weeks + 1, n_buyers), dtype=np.int64)
         self.trust = np.ones(n_buyers)
         self.rate = np.zeros(n_buyers)  # recent weekly allocation per buyer, for quoted lead times
+        self.lead_time = np.full(n_buyers, float(scenario.market.horizon_weeks))  # quoted, weeks
+        self.swaps: list[SwapDebt] = []
 
     # --- phase 1 ---------------------------------------------------------------------------------
 
@@ -74,7 +92,7 @@ class Supplier(mesa.Agent):
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:
         """Run the mechanism on this week's available units; returns it and each buyer's
         response."""
-        return mechanisms.allocate_with_response(self.market.mechanism, orders, self.available, ctx)
+        return self.mechanism.run(orders, self.available, ctx)
 
     # --- phase 4 ---------------------------------------------------------------------------------
 
@@ -102,6 +120,18 @@ class Supplier(mesa.Agent):
                 moved += take
         return moved
 
+    def book_swap(self, creditor: int, debtor: int, units: int, week: int) -> None:
+        """Record that `debtor`'s later units go back to `creditor`, from `swap_delay_weeks` on."""
+        self.swaps.append(SwapDebt(creditor, debtor, units, week + self.policy.swap_delay_weeks))
+
+    def due_swaps(self, week: int) -> list[SwapDebt]:
+        """Swaps whose repayment has begun, oldest first."""
+        return [d for d in self.swaps if d.due <= week and d.owed > 0]
+
+    def settle_swaps(self) -> None:
+        """Forget swaps repaid in full (or lapsed: the creditor no longer needed the units)."""
+        self.swaps = [d for d in self.swaps if d.owed > 0]
+
     # --- phase 5 ---------------------------------------------------------------------------------
 
     def ship(self, units: np.ndarray, granted: np.ndarray) -> np.ndarray:
@@ -111,17 +141,19 @@ class Supplier(mesa.Agent):
         delivered = self.pipeline[0].copy()
         self.pipeline[:-1] = self.pipeline[1:]
         self.pipeline[-1] = 0
-        self.rate = np.where(self.rate > 0, 0.7 * self.rate + 0.3 * granted, granted)
+        recent = (1.0 - RATE_MEMORY) * self.rate + RATE_MEMORY * granted
+        self.rate = np.where(self.rate > 0, recent, granted)
         return delivered
 
     def in_transit(self) -> np.ndarray:
         return self.pipeline.sum(axis=0)
 
-    def lead_times(self, backlog: np.ndarray) -> np.ndarray:
-        """Quoted lead time per buyer: its backlog at its recent rate, plus shipping (weeks)."""
+    def quote_lead_times(self, backlog: np.ndarray) -> np.ndarray:
+        """Quote each buyer its lead time: its backlog at its recent rate, plus shipping (weeks)."""
         rate = np.maximum(self.rate, 1.0)
-        waiting = np.where(backlog > 0, np.minimum(104.0, backlog / rate), 0.0)
-        return waiting + self.supply.transit_weeks
+        waiting = np.where(backlog > 0, np.minimum(MAX_WAIT_WEEKS, backlog / rate), 0.0)
+        self.lead_time = waiting + self.supply.transit_weeks
+        return self.lead_time
 
     # --- phase 7 ---------------------------------------------------------------------------------
 
@@ -139,7 +171,7 @@ class Supplier(mesa.Agent):
         )
         self.trust += p.trust_recovery * (1.0 - self.trust)
         self.trust -= p.trust_discrepancy * gap_share + p.trust_cancel * cancel_share
-        self.trust -= p.trust_redirect * redirected / 1000.0
+        self.trust -= p.trust_redirect * redirected / UNITS
         np.clip(self.trust, 0.0, 1.0, out=self.trust)
 
 

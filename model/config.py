@@ -9,29 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from model.concession import CONCESSION
+from model.mechanisms import MECHANISMS
 from model.params import param
+from model.policies import POLICIES
+from model.records import COST_PRICE_USD, LIST_PRICE_USD, Answer
+from model.strategies import ORDERING
 
-MECHANISM_CHOICES = (
-    "proportional",
-    "uniform",
-    "linear",
-    "turn_and_earn",
-    "priority",
-    "auction",
-    "negotiation",
-)
-ORDERING_CHOICES = ("truthful", "fixed", "adaptive", "cancel")
+# The scenario's choices are the registries' names: registering a mechanism, strategy or policy
+# is all it takes to make it a valid choice here, in the app's controls and in sweep specs.
+MECHANISM_CHOICES = tuple(MECHANISMS)
+ORDERING_CHOICES = tuple(ORDERING)
 CONCESSION_CHOICES = tuple(CONCESSION)
-CONCESSION_EXPONENT = CONCESSION  # aspiration 1 - t**p: the exponent p of each strategy
-POLICY_CHOICES = ("none", "priority", "weights", "readiness", "value")
-ANSWER_CHOICES = ("accept", "swap", "refuse", "auto")
+POLICY_CHOICES = tuple(POLICIES)
+ANSWER_CHOICES = (*(str(a) for a in Answer), "auto")
 
 
 @dataclass(frozen=True, slots=True)
 class Shock:
     """A temporary cut in production (e.g. a CoWoS packaging outage)."""
 
-    start: str = param(label="Shock start date", help="YYYY-MM-DD")
+    start: str = param(
+        label="Shock start date",
+        help="YYYY-MM-DD, within the run (from start_date, before start_date + weeks)",
+    )
     weeks: int = param(4, label="Shock length", min=1, max=104, unit="weeks")
     factor: float = param(0.5, label="Output during the shock", min=0.0, max=1.0)
     label: str = param("supply shock", label="What happened")
@@ -46,8 +46,11 @@ class Supply:
         label="Weekly output [[date, units], ...]",
         help=(
             "linear between dated points; when empty, output ramps from initial_weekly "
-            "by growth_weekly"
+            "by growth_weekly; times scale, and the output over the whole run must stay within "
+            "the mechanisms' 2**31 - 1 units"
         ),
+        min=0,
+        max=50_000_000,
     )
     scale: float = param(1.0, label="Supply multiplier (tighter < 1 < looser)", min=0.0, max=10.0)
     initial_weekly: int = param(
@@ -58,7 +61,7 @@ class Supply:
         40_000, label="Weekly output ceiling", min=0, max=50_000_000, unit="units"
     )
     transit_weeks: int = param(4, label="Shipping delay", min=0, max=52, unit="weeks")
-    shocks: tuple[Shock, ...] = param((), label="Supply shocks")
+    shocks: tuple[Shock, ...] = param((), label="Supply shocks", max_items=1_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +75,9 @@ class Market:
         help="'scenario' keeps each firm's own strategy; a name applies it to every buyer",
         choices=("scenario", *ORDERING_CHOICES),
     )
-    list_price_usd: float = param(30_000.0, label="List price", min=0.0, max=1e6, unit="USD")
+    list_price_usd: float = param(LIST_PRICE_USD, label="List price", min=0.0, max=1e6, unit="USD")
     cost_price_usd: float = param(
-        12_000.0, label="Supplier's floor price", min=0.0, max=1e6, unit="USD"
+        COST_PRICE_USD, label="Supplier's floor price", min=0.0, max=1e6, unit="USD"
     )
     scarcity_markup: float = param(
         0.5, label="Price markup per unit of excess demand", min=0.0, max=10.0
@@ -148,7 +151,13 @@ class Owner:
     firms: tuple[str, ...] = param((), label="Firms the owner controls")
     policy: str = param("none", label="Owner's policy", choices=POLICY_CHOICES)
     priority: tuple[str, ...] = param((), label="Priority among the owner's firms (first = most)")
-    weights: tuple[float, ...] = param((), label="Weights among the owner's firms", min=0.0)
+    weights: tuple[float, ...] = param(
+        (),
+        label="Weights among the owner's firms",
+        help="relative shares, one per owner firm; the weights policy needs one above 0",
+        min=0.0,
+        max=1e6,
+    )
     max_share: float = param(
         0.5, label="Largest share of a firm's weekly units moved", min=0.0, max=1.0
     )
@@ -156,9 +165,19 @@ class Owner:
     review_weeks: int = param(
         4, label="Weeks between the owner's reviews", min=1, max=52, unit="weeks"
     )
-    min_units: int = param(1_000, label="Smallest redirect worth asking for", min=0, unit="units")
-    start: str = param("", label="First date of intervention (empty: from the start)")
-    end: str = param("", label="Last date of intervention (empty: to the end)")
+    min_units: int = param(
+        1_000, label="Smallest redirect worth asking for", min=0, max=1_000_000_000, unit="units"
+    )
+    start: str = param(
+        "",
+        label="First date of intervention (empty: from the start)",
+        help="YYYY-MM-DD, before the run's end and not after `end`",
+    )
+    end: str = param(
+        "",
+        label="Last date of intervention (empty: to the end)",
+        help="YYYY-MM-DD, on or after start_date",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,27 +186,58 @@ class Firm:
 
     name: str = param(label="Firm")
     tier: int = param(1, label="Strategic tier (0 = most favoured)", min=0, max=9)
-    installed: int = param(0, label="Installed at start", min=0, max=100_000_000, unit="units")
+    installed: int = param(
+        0,
+        label="Installed at start",
+        help="at most `slots` (every installed GPU sits in a powered slot; more is refused)",
+        min=0,
+        max=100_000_000,
+        unit="units",
+    )
     targets: tuple[tuple[str, int], ...] = param(
-        (), label="Target installed base [[date, units], ...]"
+        (),
+        label="Target installed base [[date, units], ...]",
+        help=(
+            "linear from `installed` at the start through the dated points, flat after the last; "
+            "dates on or after start_date (earlier ones are refused)"
+        ),
+        min=0,
+        max=1_000_000_000,
     )
     slots: int = param(1_000_000, label="Data-centre slots at start", min=0, max=100_000_000)
-    expansions: tuple[tuple[str, int], ...] = param((), label="Slots added [[date, units], ...]")
+    expansions: tuple[tuple[str, int], ...] = param(
+        (),
+        label="Slots added [[date, units], ...]",
+        help=(
+            "powered from the date plus ready_shift_weeks on; dates on or after start_date "
+            "(slots built before the start belong in `slots`)"
+        ),
+        min=0,
+        max=100_000_000,
+    )
     ready_shift_weeks: int = param(
         0, label="Data-centre ready date shift", min=-104, max=104, unit="weeks"
     )
-    budget_usd: float = param(1e12, label="Budget per year", min=0.0, unit="USD")
-    value_usd: float = param(1_000.0, label="Value per deployed GPU-week", min=0.0, unit="USD")
-    max_price_usd: float = param(45_000.0, label="Highest unit price", min=0.0, unit="USD")
+    budget_usd: float = param(1e12, label="Budget per year", min=0.0, max=1e15, unit="USD")
+    value_usd: float = param(
+        1_000.0, label="Value per deployed GPU-week", min=0.0, max=1e7, unit="USD"
+    )
+    max_price_usd: float = param(45_000.0, label="Highest unit price", min=0.0, max=1e7, unit="USD")
     patience: float = param(0.98, label="Patience (weekly discount factor)", min=0.0, max=1.0)
     ordering: str = param("truthful", label="Ordering strategy", choices=ORDERING_CHOICES)
     inflation: float = param(
         1.5, label="Inflation factor (fixed) or ceiling (adaptive)", min=1.0, max=20.0
     )
     concession: str = param("linear", label="Concession strategy", choices=CONCESSION_CHOICES)
-    statement: int = param(0, label="Publicly stated installed base (0: none)", min=0)
-    statement_date: str = param("", label="Date the statement refers to")
-    color: str = param("", label="Display colour (#rrggbb)")
+    statement: int = param(
+        0, label="Publicly stated installed base (0: none)", min=0, max=1_000_000_000
+    )
+    statement_date: str = param(
+        "", label="Date the statement refers to", help="YYYY-MM-DD, on or after start_date"
+    )
+    color: str = param(
+        "", label="Display colour (#rrggbb)", help="#rrggbb, or empty for the palette"
+    )
     source: str = param("", label="Where the numbers come from")
 
 
@@ -195,13 +245,26 @@ class Firm:
 class LongTail:
     """A generated long tail of smaller buyers (drawn from the model's generator)."""
 
-    count: int = param(0, label="Number of small buyers", min=0, max=100_000)
-    need_min: int = param(200, label="Smallest two-year need", min=0, unit="units")
-    need_max: int = param(5_000, label="Largest two-year need", min=0, unit="units")
+    count: int = param(
+        0,
+        label="Number of small buyers",
+        help="buyers x (weeks + horizon_weeks + 1) must stay within 20,000,000 (memory)",
+        min=0,
+        max=100_000,
+    )
+    need_min: int = param(200, label="Smallest two-year need", min=0, max=100_000_000, unit="units")
+    need_max: int = param(
+        5_000,
+        label="Largest two-year need",
+        help="count x need_max, with the firms' targets, must stay within 2**31 - 1 units",
+        min=0,
+        max=100_000_000,
+        unit="units",
+    )
     ordering: str = param("adaptive", label="Their ordering strategy", choices=ORDERING_CHOICES)
     inflation: float = param(2.0, label="Their inflation factor or ceiling", min=1.0, max=20.0)
     tier: int = param(2, label="Their tier", min=0, max=9)
-    value_usd: float = param(600.0, label="Their value per GPU-week", min=0.0, unit="USD")
+    value_usd: float = param(600.0, label="Their value per GPU-week", min=0.0, max=1e7, unit="USD")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +281,13 @@ class Scenario:
     supplier: Supplier = param(Supplier(), label="Supplier")
     friction: Friction = param(Friction(), label="Friction")
     owner: Owner = param(Owner(), label="Owner")
-    firms: tuple[Firm, ...] = param((), label="Firms")
+    firms: tuple[Firm, ...] = param(
+        (),
+        label="Firms",
+        help="named buyers, at most 20,000 (and firms x weeks at most 2,500,000); "
+        "crowds belong in long_tail",
+        max_items=20_000,
+    )
     long_tail: LongTail = param(LongTail(), label="Long tail")
 
     def firm(self, name: str) -> Firm:

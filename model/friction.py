@@ -8,12 +8,13 @@ statement gap (above tolerance), and N is the number of refused requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from model.config import Friction
 from model.records import Event, FrictionWeek
 
 COMPONENTS = ("redirect", "reschedule", "cancel", "discrepancy", "refusal")
+UNITS = 1_000.0  # the weights are points per this many units (refusals: per request)
 
 
 @dataclass(slots=True)
@@ -28,7 +29,7 @@ class FrictionLedger:
     def cost(self, component: str, amount: float) -> float:
         """Friction points of `amount` (units, or a count of refusals) of one component."""
         weight = getattr(self.weights, component)
-        return weight * (amount if component == "refusal" else amount / 1000.0)
+        return weight * (amount if component == "refusal" else amount / UNITS)
 
     def charge(self, component: str, amount: float) -> float:
         """Add the friction of `amount` to this week's `component`; returns the points."""
@@ -36,11 +37,14 @@ class FrictionLedger:
         setattr(self.week, component, getattr(self.week, component) + points)
         return points
 
-    def record(self, event: Event, component: str | None = None) -> None:
-        """Keep an event; with `component`, also charge its friction to that component."""
+    def record(self, event: Event, component: str | None = None) -> Event:
+        """Keep an event; with `component`, charge its units (a refusal: one request) to that
+        component and return the event with its friction set."""
         if component is not None:
-            setattr(self.week, component, getattr(self.week, component) + event.friction)
+            amount = 1 if component == "refusal" else event.units
+            event = replace(event, friction=self.charge(component, amount))
         self.events.append(event)
+        return event
 
     def close_week(self) -> FrictionWeek:
         """This week's friction; starts a new week."""

@@ -34,12 +34,3 @@ def inflation(orders: np.ndarray, needs: np.ndarray) -> float:
     """Order inflation: total orders over total true need (1.0 = truthful; NaN when no need)."""
     need = float(np.sum(needs))
     return float(np.sum(orders)) / need if need > 0 else float("nan")
-
-
-def safe_ratio(num: np.ndarray, den: np.ndarray, empty: float = 1.0) -> np.ndarray:
-    """Element-wise num/den, with `empty` where den == 0."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(num.shape, empty, dtype=float)
-    np.divide(num, den, out=out, where=den > 0)
-    return out

@@ -6,10 +6,13 @@ per-buyer vectors indexed like the market's buyer list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+
+LIST_PRICE_USD = 30_000.0  # the supplier's list price per GPU before any scarcity markup
+COST_PRICE_USD = 12_000.0  # the supplier's floor price: it never sells below this
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +20,7 @@ class MechanismContext:
     """Everything an allocation mechanism may look at besides orders and capacity.
 
     All arrays have one entry per buyer. Fields a mechanism does not use may be left at their
-    defaults; `context_for(n)` builds a neutral context for `n` buyers.
+    defaults; `MechanismContext.neutral(n)` builds a neutral context for `n` buyers.
     """
 
     needs: np.ndarray  # true outstanding need d_i (units)
@@ -27,12 +30,13 @@ class MechanismContext:
     max_price: np.ndarray  # highest unit price the buyer will pay (USD), for auction/negotiation
     patience: np.ndarray  # discount factor per buyer, for negotiation
     concession: np.ndarray  # concession exponent per buyer (Boulware 4, Linear 1, Conceder 0.25)
-    list_price: float = 30_000.0  # supplier's list price (USD) this week
-    cost_price: float = 10_000.0  # supplier's floor price (USD)
+    list_price: float = LIST_PRICE_USD  # supplier's list price (USD) this week
+    cost_price: float = COST_PRICE_USD  # supplier's floor price (USD)
     readiness_cap: bool = False  # priority: never allocate above `deployable`
     seller_concession: float = 4.0  # supplier's concession exponent in negotiations
     negotiation_rounds: int = 20
     service_order: np.ndarray | None = None  # negotiation: order in which buyers are served
+    rng: np.random.Generator | None = None  # the market's generator, for tie-breaking orders
 
     @staticmethod
     def neutral(n: int, **overrides: object) -> MechanismContext:
@@ -82,12 +86,34 @@ class RedirectRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class RedirectAnswer:
-    """The supplier's answer to one request; `units` is what actually moved (0 when refused)."""
+class FirmView:
+    """What one buyer firm knows when it orders: its position and the market's signals."""
 
-    request: RedirectRequest
-    answer: Answer
-    units: int
+    week: int
+    firm: str
+    need: int  # true outstanding need (units)
+    suggested: int  # what its own ordering strategy would order this week
+    backlog: int  # open orders on the supplier's book
+    installed: int
+    idle: int  # delivered, no slot to switch them on
+    in_transit: int
+    slots: int  # data-centre slots it can power this week
+    fill_rate: float  # its recent share of orders filled on time (estimate, 0..1)
+    lead_time_weeks: float  # the supplier's quoted lead time
+    price_usd: float  # this week's list price
+    max_price_usd: float  # its current highest unit price (auction, negotiation)
+
+
+@dataclass(frozen=True, slots=True)
+class FirmDecision:
+    """A firm's decision for one week, made from outside the model (a person, a script).
+
+    `order` replaces what its strategy would order (still within its budget); `max_price_usd`
+    and `concession` (the exponent p of aspiration 1 - t**p), when given, hold from now on."""
+
+    order: int
+    max_price_usd: float | None = None
+    concession: float | None = None
 
 
 class EventKind(StrEnum):
@@ -123,7 +149,6 @@ class FrictionWeek:
     cancel: float = 0.0
     discrepancy: float = 0.0
     refusal: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:

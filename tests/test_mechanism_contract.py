@@ -24,15 +24,6 @@ from model.records import MechanismContext
 NAMES = mechanism_names()
 
 
-def require(name: str) -> None:
-    """Skip the negotiation mechanism until its module (another engineer's) imports."""
-    if name == "negotiation":
-        try:
-            from model.negotiation import allocate_by_negotiation  # noqa: F401
-        except ImportError as exc:
-            pytest.skip(f"model.negotiation does not import yet: {exc}")
-
-
 def random_context(rng: np.random.Generator, n: int) -> MechanismContext:
     """A valid context with ties, zeros and below-reserve bids all likely."""
     return MechanismContext.neutral(
@@ -74,7 +65,6 @@ def check_contract(name: str, orders: np.ndarray, capacity: int, ctx: MechanismC
 
 @pytest.mark.parametrize("name", NAMES)
 def test_contract_on_seeded_random_markets(name: str) -> None:
-    require(name)
     rng = np.random.default_rng(20231207)
     for _ in range(150):
         n = int(rng.integers(0, 25))
@@ -86,7 +76,6 @@ def test_contract_on_seeded_random_markets(name: str) -> None:
 @pytest.mark.parametrize("n", [0, 1, 1000])
 @pytest.mark.parametrize("name", NAMES)
 def test_contract_at_lengths(name: str, n: int) -> None:
-    require(name)
     rng = np.random.default_rng(n)
     orders = rng.integers(0, 100, n)
     for capacity in (0, int(orders.sum()) // 3, int(orders.sum()), int(orders.sum()) + 7):
@@ -102,7 +91,6 @@ def test_contract_at_lengths(name: str, n: int) -> None:
 )
 def test_contract_property(name: str, orders: list[int], share: float, seed: int) -> None:
     """Hypothesis: any orders, any capacity from nothing to more than enough."""
-    require(name)
     q = np.array(orders, dtype=np.int64)
     rng = np.random.default_rng(seed)
     check_contract(name, q, int(share * q.sum()), random_context(rng, q.size))
@@ -119,7 +107,6 @@ def test_contract_at_the_largest_units(
     name: str, orders: list[int], capacity: int, past: list[int]
 ) -> None:
     """Exact int64 arithmetic holds up to MAX_UNITS per order, past purchase and capacity."""
-    require(name)
     n = len(orders)
     ctx = MechanismContext.neutral(n, past=np.array(past[:n], dtype=np.int64))
     check_contract(name, np.array(orders, dtype=np.int64), capacity, ctx)

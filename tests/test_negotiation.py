@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.concession import CONCESSION, aspiration_levels, relative_times
+from model.mechanisms.negotiated import allocate_by_negotiation, price_parties
 from model.negotiation import (
     NegotiationResult,
     Offer,
     Party,
     additive_utilities,
-    allocate_by_negotiation,
     falling,
     negotiate,
     negotiate_batch,
@@ -247,6 +247,7 @@ def test_negotiation_mechanism_exact_table() -> None:
         max_price=np.array([40_000.0, 35_000.0, 9_000.0]),
         concession=np.array([1.0, 1.0, 1.0]),
         patience=np.array([1.0, 1.0, 1.0]),
+        cost_price=10_000.0,
     )
     demo = price_negotiation("boulware", "linear", rounds=20)
     allocation = allocate_by_negotiation(np.array([10, 20, 5]), 25, ctx)
@@ -307,8 +308,6 @@ def test_negotiation_mechanism_follows_service_order() -> None:
 
 def test_negotiation_mechanism_prices_equal_scalar_negotiations() -> None:
     """Every buyer's price and round equal a scalar negotiation over its own price grid."""
-    from model.negotiation import price_parties
-
     ctx = _context()
     allocation = allocate_by_negotiation(np.full(40, 5), 10_000, ctx)
     prices, s, b = price_parties(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.policies import POLICIES, OwnerView, greedy, owner_policy
+from model.policies import POLICIES, OwnerView, greedy, owner_policy
 
 
 def view(**kw) -> OwnerView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.strategies import LEARNING_RATE, ORDERING, OrderState, ordering_strategy
+from model.strategies import LEARNING_RATE, ORDERING, OrderState, ordering_strategy
 
 
 def state(

@@ -14,10 +14,12 @@ import numpy as np
 import solara
 
 from model.market import GpuMarket
-from model.negotiation import NegotiationResult, Party, negotiate, price_parties
+from model.negotiation import NegotiationResult, Party, negotiate
 from model.params import walk
 from model.records import MechanismContext
-from model.scenario import CONCESSION_CHOICES, CONCESSION_EXPONENT, Firm
+from model.concession import CONCESSION as CONCESSION_EXPONENT
+from model.mechanisms.negotiated import price_parties
+from model.scenario import CONCESSION_CHOICES, Firm
 from server.components.common import clean, heading
 from server.components.echart import EChart
 from server.session import use_tick

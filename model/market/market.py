@@ -4,7 +4,6 @@ phases: produce, plan orders, allocate, reprioritize, ship, deploy, collect."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,43 +13,24 @@ import pandas as pd
 
 from agents.buyer import BuyerFirm, Buyers
 from agents.owner import Owner
-from agents.population import LONG_TAIL_OWNER, build_buyers
+from agents.population import build_buyers
 from agents.supplier import Supplier
 from model.calendar import date_labels, week_start
-from model.collect import collect_week
-from model.config import CONCESSION_EXPONENT as CONCESSION
+from model.concession import CONCESSION
+from model.market.collect import collect_week
+from model.market.redirects import reprioritize
+from model.market.week import Parties, Week
 from model.recorder import Recorder
-from model.records import (
-    Event,
-    EventKind,
-    MechanismContext,
-)
-from model.reprioritize import SwapDebt, reprioritize
+from model.records import Event, EventKind, FirmDecision, MechanismContext
 from model.scenario import Scenario, load_scenario
-
-
-@dataclass(slots=True)
-class Week:
-    """Scratch state of the week being simulated, passed from phase to phase."""
-
-    price: float = 0.0
-    backlog_before: np.ndarray | None = None  # open orders before this week's changes
-    granted: np.ndarray | None = None  # the mechanism's allocation
-    units: np.ndarray | None = None  # allocation after redirects and swap repayments
-    prices: np.ndarray | None = None
-    moved_in: np.ndarray | None = None
-    moved_out: np.ndarray | None = None
-    shipped_net: np.ndarray | None = None  # net units received through redirects of shipped units
-    refused: int = 0
-    delivered: np.ndarray | None = None
-    deployed: np.ndarray | None = None
 
 
 class GpuMarket(mesa.Model):
     """Scarce GPU supply among buyer firms, with an owner who redirects chips among his companies.
 
     `GpuMarket()` runs the built-in `baseline`; `GpuMarket("classroom", seed=3,
-    overrides={"market.mechanism": "uniform"})` any other. The model never writes files or prints.
+    overrides={"market.mechanism": "uniform"})` any other. The week counter is Mesa's `steps`;
+    `week` is the number of weeks simulated. The model never writes files or prints.
     """
 
     def __init__(
@@ -68,15 +48,13 @@ class GpuMarket(mesa.Model):
         self.config = config
         self.weeks = int(steps if steps is not None else config.weeks)
         self.start = dt.date.fromisoformat(config.start_date)
-        self.week = 0
         self.buyers: Buyers = build_buyers(config, self.rng)
         names = self.buyers.traits.names
         self.supplier = Supplier(self, config, self.buyers.n)
         self.owner = Owner(self, config, names)
-        self.firms = [BuyerFirm(self, self.buyers, i) for i in range(self.buyers.n)]
-        self.swap_debts: list[SwapDebt] = []
-        self.cost_to_owner_firms = np.zeros(self.buyers.n)
-        named = sum(1 for o in self.buyers.traits.owners if o != LONG_TAIL_OWNER)
+        self.parties = Parties(self.buyers, self.owner, self.supplier)
+        named = int((~self.buyers.in_tail).sum())
+        self.firms = [BuyerFirm(self, self.buyers, i) for i in range(named)]
         self.recorder = Recorder(
             self.weeks,
             named,
@@ -85,28 +63,37 @@ class GpuMarket(mesa.Model):
             list(self.buyers.traits.owners),
             date_labels(self.start, self.weeks),
         )
-        self.lead_time = np.full(self.buyers.n, float(config.market.horizon_weeks))
-        self.last_gap = np.zeros(self.buyers.n)
-        self.last_slots = self.buyers.slots_at(0).copy()
         self.running = self.weeks > 0
 
-    # --- the week ---------------------------------------------------------------------------------
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far (Mesa's step counter, which a call past the end also bumps)."""
+        return min(self.steps, self.weeks)
+
+    def firm(self, name: str) -> BuyerFirm:
+        """The named buyer firm (KeyError listing the firms otherwise)."""
+        for f in self.firms:
+            if f.name == name:
+                return f
+        raise KeyError(f"no firm {name!r}; firms: {', '.join(f.name for f in self.firms)}")
+
+    # --- the week ----------------------------------------------------------------------------
 
     def step(self) -> None:
         """One week: produce, plan orders, allocate, reprioritize, ship, deploy, collect."""
-        if self.week >= self.weeks:
+        now = self.steps - 1  # Mesa counts this step already
+        if now >= self.weeks:
             self.running = False
             return
-        w = Week()
-        self.produce()
+        w = Week(now)
+        self.produce(w)
         self.plan_orders(w)
         self.allocate(w)
-        self.reprioritize(w)
+        reprioritize(w, self.parties, self.config.supply.transit_weeks)
         self.ship(w)
         self.deploy(w)
-        self.collect(w)
-        self.week += 1
-        self.running = self.week < self.weeks
+        collect_week(w, self.parties, self.recorder, self.config)
+        self.running = self.steps < self.weeks
 
     def run(self, steps: int | None = None) -> GpuMarket:
         """Run `steps` more weeks (default: to the end of the horizon)."""
@@ -115,35 +102,43 @@ class GpuMarket(mesa.Model):
             self.step()
         return self
 
-    def produce(self) -> None:
-        capacity = self.supplier.produce(self.week)
-        for shock in self.supplier.shocks_starting(self.week):
-            self.supplier.ledger.record(
-                Event(
-                    self.week,
-                    EventKind.SHOCK,
-                    "Nvidia",
-                    units=capacity,
-                    text=(
-                        f"{shock.label}: output cut to {shock.factor:.0%} "
-                        f"for {shock.end - shock.start} weeks"
-                    ),
-                )
-            )
+    def produce(self, w: Week) -> None:
+        capacity = self.supplier.produce(w.step)
+        for shock in self.supplier.shocks_starting(w.step):
+            weeks = shock.end - shock.start
+            text = f"{shock.label}: output cut to {shock.factor:.0%} for {weeks} weeks"
+            event = Event(w.step, EventKind.SHOCK, "Nvidia", units=capacity, text=text)
+            self.supplier.ledger.record(event)
 
     def plan_orders(self, w: Week) -> None:
         b = self.buyers
         b.in_transit = self.supplier.in_transit()
-        b.update_needs(self.week, self.lead_time)
+        b.update_needs(w.step, self.supplier.lead_time)
         w.price = self.quote_price()
         w.backlog_before = b.backlog.copy()
-        b.plan_orders(self.week, w.price)
-        for event in b.cancellation_events(self.week, self.config.friction.cancel):
+        orders = b.strategy_orders()
+        for i, decision in self.decisions(w, orders):
+            b.decide(i, decision, orders)
+        b.place_orders(w.step, w.price, orders)
+        for firm, units in b.cancellations():
+            text = f"{firm} cancelled {units:,} units of open orders"
+            event = Event(w.step, EventKind.CANCELLATION, firm, units=units, text=text)
             self.supplier.ledger.record(event, "cancel")
+
+    def decisions(self, w: Week, orders: np.ndarray) -> list[tuple[int, FirmDecision]]:
+        """Decisions made for firms from outside (their `decider`), this week."""
+        out = []
+        for f in self.firms:
+            if f.decider is not None:
+                lead = self.supplier.lead_time[f.index]
+                decision = f.decider(f.view(w.step, orders[f.index], lead, w.price))
+                if decision is not None:
+                    out.append((f.index, decision))
+        return out
 
     def allocate(self, w: Week) -> None:
         b = self.buyers
-        alloc, response = self.supplier.allocate(b.ordered, self.context(w.price))
+        alloc, response = self.supplier.allocate(b.ordered, self.context(w))
         b.learn(alloc.units, response)
         w.granted, w.units, w.prices = alloc.units, alloc.units.copy(), alloc.prices
         w.moved_in = np.zeros(b.n, dtype=np.int64)
@@ -151,40 +146,32 @@ class GpuMarket(mesa.Model):
         w.shipped_net = np.zeros(b.n, dtype=np.int64)
 
     def quote_price(self) -> float:
-        """This week's list price: the buyers' need per week it covers against this week's
-        supply."""
+        """This week's list price: need per week it covers, against this week's output."""
         b = self.buyers
         need = float(b.need.sum())
         weeks = float(np.dot(b.need, b.ahead) / need) if need > 0 else 1.0
         return self.supplier.list_price(need, weeks)
 
-    def context(self, price: float) -> MechanismContext:
+    def context(self, w: Week) -> MechanismContext:
         """What the mechanism may see this week."""
         b, m = self.buyers, self.config.market
-        t = b.traits
-        soon = b.slots_at(self.week + self.config.supply.transit_weeks)
+        soon = b.slots_at(w.step + self.config.supply.transit_weeks)
         deployable = np.maximum(0, soon - b.installed - b.idle - b.in_transit)
-        order = None
-        if m.mechanism == "negotiation":
-            order = np.lexsort((self.rng.permutation(b.n), t.tier))
         return MechanismContext(
             needs=b.need,
             past=b.past,
-            tiers=t.tier,
+            tiers=b.traits.tier,
             deployable=deployable,
-            max_price=t.max_price,
-            patience=t.patience,
-            concession=t.concession,
-            list_price=price,
+            max_price=b.max_price,
+            patience=b.traits.patience,
+            concession=b.concession,
+            list_price=w.price,
             cost_price=m.cost_price_usd,
             readiness_cap=m.readiness_cap,
             seller_concession=CONCESSION[m.seller_concession],
             negotiation_rounds=m.negotiation_rounds,
-            service_order=order,
+            rng=self.rng,
         )
-
-    def reprioritize(self, w: Week) -> None:
-        reprioritize(self, w)
 
     def ship(self, w: Week) -> None:
         self.buyers.book(w.units, w.prices)
@@ -192,35 +179,16 @@ class GpuMarket(mesa.Model):
 
     def deploy(self, w: Week) -> None:
         b = self.buyers
-        w.deployed = b.deploy(self.week, w.delivered)
+        w.deployed = b.deploy(w.step, w.delivered)
         b.in_transit = self.supplier.in_transit()
-        self.expansion_events()
-
-    def expansion_events(self) -> None:
-        b = self.buyers
-        now = b.slots_at(self.week)
-        grew = np.flatnonzero(
-            (now > self.last_slots) & (np.asarray(b.traits.owners) != LONG_TAIL_OWNER)
-        )
-        for i in grew:
-            extra = int(now[i] - self.last_slots[i])
+        for i, extra in b.expansions(w.step):
+            name = b.traits.names[i]
+            text = f"{name}'s data centre can now power {extra:,} more GPUs"
             self.supplier.ledger.record(
-                Event(
-                    self.week,
-                    EventKind.EXPANSION,
-                    b.traits.names[i],
-                    units=extra,
-                    text=f"{b.traits.names[i]}'s data centre can now power {extra:,} more GPUs",
-                )
+                Event(w.step, EventKind.EXPANSION, name, units=extra, text=text)
             )
-        self.last_slots = now.copy()
 
-    # --- phase 7: trust, friction, data --------------------------------------------------------
-
-    def collect(self, w: Week) -> None:
-        collect_week(self, w)
-
-    # --- tables ---------------------------------------------------------------------------------
+    # --- tables ------------------------------------------------------------------------------
 
     @property
     def date(self) -> dt.date:

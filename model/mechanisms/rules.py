@@ -1,4 +1,4 @@
-"""Allocation mechanisms: pure functions that split one week's capacity among buyers' orders.
+"""The rule-based allocation mechanisms: pure functions that split one week's capacity among orders.
 
 Each maps (orders q, capacity K, context) to an `Allocation` with integer units, 0 <= a_i <= q_i
 and sum a <= K, vectorized over any number of buyers. Shares are kept as exact rationals
@@ -9,9 +9,6 @@ inflating an order pays only where they are positive (Cachon & Lariviere 1999).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
 from typing import NamedTuple
 
 import numpy as np
@@ -22,17 +19,17 @@ from model.records import MechanismContext as Ctx
 MAX_UNITS = 2**31 - 1  # bound on orders, past purchases and capacity: K * q_i stays in int64
 
 Arr = np.ndarray
-Allocate = Callable[[Arr, int, Ctx], Allocation]
-Slopes = Callable[[Arr, int, Allocation, Ctx], Arr]
-Both = Callable[[Arr, int, Ctx], tuple[Allocation, Arr]]
 
 
-class _Outcome(NamedTuple):
-    """What a rule decides: integer units, slopes d a_i / d q_i, one unit price (None: list)."""
+class Outcome(NamedTuple):
+    """What a rule decides: integer units, slopes d a_i / d q_i, one unit price (None: list).
+
+    A rule that prices each buyer apart (negotiation) returns its whole `allocation` too."""
 
     units: Arr
     slopes: Arr
     price: float | None = None
+    allocation: Allocation | None = None
 
 
 def _units(values: object, what: str = "orders") -> Arr:
@@ -46,7 +43,7 @@ def _units(values: object, what: str = "orders") -> Arr:
     return arr
 
 
-def _inputs(orders: object, capacity: int) -> tuple[Arr, int]:
+def checked_inputs(orders: object, capacity: int) -> tuple[Arr, int]:
     """Orders and capacity as checked integer units."""
     return _units(orders), int(_units([capacity], "capacity")[0])
 
@@ -82,21 +79,21 @@ def _proportional_slopes(q: Arr, left: int, total: int) -> Arr:
     return left * (total - q) / float(total) ** 2
 
 
-def _filled(q: Arr) -> _Outcome:
+def _filled(q: Arr) -> Outcome:
     """Capacity does not bind: every order is filled and every slope is 1."""
-    return _Outcome(q.copy(), np.ones(q.size))
+    return Outcome(q.copy(), np.ones(q.size))
 
 
 # --- rules -----------------------------------------------------------------------------------
 
 
-def _proportional(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def proportional(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """a_i = K q_i / sum q (Cachon & Lariviere 1999): a bigger order buys a bigger share."""
     total = int(q.sum())
     if total <= k:
         return _filled(q)
     units = _largest_remainder(np.zeros_like(q), k * q, total, k, q)
-    return _Outcome(units, _proportional_slopes(q, k, total))
+    return Outcome(units, _proportional_slopes(q, k, total))
 
 
 def _uniform_level(q: Arr, capacity: int) -> tuple[int, int]:
@@ -107,17 +104,17 @@ def _uniform_level(q: Arr, capacity: int) -> tuple[int, int]:
     return capacity - int(before[j]), q.size - j
 
 
-def _uniform(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def uniform(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """a_i = min(q_i, L), sum min(q_j, L) = K (Sprumont 1991): truthful orders are optimal."""
     if int(q.sum()) <= k:
         return _filled(q)
     left, m = _uniform_level(q, k)
     capped = q * m <= left
     units = _largest_remainder(np.where(capped, q, 0), np.where(capped, 0, left), m, k, q)
-    return _Outcome(units, (q * m < left).astype(float))  # ordering more helps only below L
+    return Outcome(units, (q * m < left).astype(float))  # ordering more helps only below L
 
 
-def _linear(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def linear(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """a_i = q_i - (sum_S q - K)/|S|, dropping negatives and repeating (Cachon & Lariviere 1999)."""
     if int(q.sum()) <= k:
         return _filled(q)
@@ -131,7 +128,7 @@ def _linear(q: Arr, k: int, ctx: Ctx) -> _Outcome:
     units = _largest_remainder(np.where(kept, q, 0), np.where(kept, -excess, 0), m, k, q)
     # A dropped buyer that ordered enough to rejoin S would gain 1 - 1/(m+1) per extra unit: under
     # linear allocation everyone is rewarded for ordering more, the rule's strongest inflation pull.
-    return _Outcome(units, np.where(kept, 1.0 - 1.0 / m, 1.0 - 1.0 / (m + 1)))
+    return Outcome(units, np.where(kept, 1.0 - 1.0 / m, 1.0 - 1.0 / (m + 1)))
 
 
 def _water_level(q: Arr, w: Arr, capacity: int) -> tuple[Arr, int, int]:
@@ -158,7 +155,7 @@ def _water_level(q: Arr, w: Arr, capacity: int) -> tuple[Arr, int, int]:
     return capped, capacity - int(before[k]), int(rest[k])
 
 
-def _turn_and_earn(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def turn_and_earn(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """Shares by past purchases, capped by orders (Cachon & Lariviere 1999, MS 45(5))."""
     if int(q.sum()) <= k:
         return _filled(q)
@@ -169,12 +166,12 @@ def _turn_and_earn(q: Arr, k: int, ctx: Ctx) -> _Outcome:
         capped, left, weight = _water_level(q, past, k)
         num = np.where(earned & ~capped, left * past, 0)
         units = _largest_remainder(np.where(capped, q, 0), num, weight, k, q)
-        return _Outcome(units, capped.astype(float))
+        return Outcome(units, capped.astype(float))
     # Every buyer with a history is served in full; the rest share what is left by orders.
     rest = np.where(earned, 0, q)
     units = _largest_remainder(q - rest, (k - served) * rest, int(rest.sum()), k, q)
     slopes = _proportional_slopes(rest, k - served, int(rest.sum()))
-    return _Outcome(units, np.where(earned, 1.0, slopes))
+    return Outcome(units, np.where(earned, 1.0, slopes))
 
 
 def _cut(q: Arr, rank: Arr, capacity: int) -> tuple[int, int, int]:
@@ -186,7 +183,7 @@ def _cut(q: Arr, rank: Arr, capacity: int) -> tuple[int, int, int]:
     return m, capacity - (int(served[m - 1]) if m else 0), int(demand[m])
 
 
-def _serve_tiers(q: Arr, rank: Arr, capacity: int) -> _Outcome:
+def _serve_tiers(q: Arr, rank: Arr, capacity: int) -> Outcome:
     """Serve tiers in rank order in full; the marginal tier shares what is left by orders."""
     if int(q.sum()) <= capacity:
         return _filled(q)
@@ -194,7 +191,7 @@ def _serve_tiers(q: Arr, rank: Arr, capacity: int) -> _Outcome:
     num = np.where(rank == tier, left * q, 0)
     units = _largest_remainder(np.where(rank < tier, q, 0), num, demand, capacity, q)
     marginal = np.where(rank == tier, _proportional_slopes(q, left, demand), 0.0)
-    return _Outcome(units, np.where(rank < tier, 1.0, marginal))
+    return Outcome(units, np.where(rank < tier, 1.0, marginal))
 
 
 def _rank(keys: Arr) -> Arr:
@@ -204,18 +201,18 @@ def _rank(keys: Arr) -> Arr:
     return np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
-def _priority(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def priority(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """Serve strategic tiers 0, 1, ... in full; split the marginal tier in proportion to orders."""
     rank = _rank(_field(ctx.tiers, q.size, "tiers"))
     if not ctx.readiness_cap:
         return _serve_tiers(q, rank, k)
     # Never allocate more than a buyer can deploy soon; past that, ordering more buys nothing.
     deployable = np.clip(_field(ctx.deployable, q.size, "deployable"), 0, None)
-    units, slopes, _ = _serve_tiers(np.minimum(q, deployable).astype(np.int64), rank, k)
-    return _Outcome(units, np.where(q >= deployable, 0.0, slopes))
+    units, slopes = _serve_tiers(np.minimum(q, deployable).astype(np.int64), rank, k)[:2]
+    return Outcome(units, np.where(q >= deployable, 0.0, slopes))
 
 
-def _auction(q: Arr, k: int, ctx: Ctx) -> _Outcome:
+def auction(q: Arr, k: int, ctx: Ctx) -> Outcome:
     """Uniform-price sealed-bid auction: highest unit prices first, one clearing price for all."""
     # Bids below the reserve are excluded; bids at the marginal price share what is left by
     # quantity (anonymous, unlike first-come). All pay the marginal price, the highest losing bid
@@ -228,131 +225,5 @@ def _auction(q: Arr, k: int, ctx: Ctx) -> _Outcome:
     bid, clearing = np.where(valid, q, 0), float(ctx.cost_price)
     if int(bid.sum()) > k:
         clearing = float(price[np.argmax(rank == _cut(bid, rank, k)[0])])
-    units, slopes, _ = _serve_tiers(bid, rank, k)
-    return _Outcome(units, np.where(valid, slopes, 0.0), clearing)
-
-
-# --- mechanisms: allocation and responsiveness from each rule --------------------------------
-
-
-class _Entries(NamedTuple):
-    """A rule's registry entries: allocation, slopes, and both from one evaluation."""
-
-    allocate: Allocate
-    slopes: Slopes
-    both: Both
-
-
-def _mechanism(rule: Callable[[Arr, int, Ctx], _Outcome]) -> _Entries:
-    """A rule's registry entries: its `Allocation` (list price unless it sets one) and slopes."""
-
-    @wraps(rule)
-    def both(orders: Arr, capacity: int, ctx: Ctx) -> tuple[Allocation, Arr]:
-        q, k = _inputs(orders, capacity)
-        out = rule(q, k, ctx)
-        price = ctx.list_price if out.price is None else out.price
-        return Allocation(out.units, np.full(q.size, float(price))), out.slopes
-
-    @wraps(rule)
-    def allocate(orders: Arr, capacity: int, ctx: Ctx) -> Allocation:
-        return both(orders, capacity, ctx)[0]
-
-    def slopes(orders: Arr, capacity: int, alloc: Allocation, ctx: Ctx) -> Arr:
-        return rule(*_inputs(orders, capacity), ctx).slopes
-
-    return _Entries(allocate, slopes, both)
-
-
-def negotiation(orders: Arr, capacity: int, ctx: Ctx) -> Allocation:
-    """Bilateral alternating-offers negotiations, implemented in `model.negotiation`."""
-    from model.negotiation import allocate_by_negotiation  # lazy: another module, maybe absent
-
-    q, k = _inputs(orders, capacity)
-    if q.size == 0:  # nothing to negotiate; keeps the any-length contract for the empty market
-        return Allocation(q.copy(), np.zeros(0), np.zeros(0, dtype=np.int64))
-    return allocate_by_negotiation(q, k, ctx)
-
-
-def _negotiation_slopes(orders: Arr, capacity: int, alloc: Allocation, ctx: Ctx) -> Arr:
-    """1 where the buyer got its whole order (or capacity is slack), else 0."""
-    q, k = _inputs(orders, capacity)
-    return np.where((alloc.units >= q) | (q.sum() <= k), 1.0, 0.0)
-
-
-# --- registry --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MechanismSpec:
-    """A registered mechanism: how it allocates, how allocations respond to orders, what it is."""
-
-    name: str
-    allocate: Allocate
-    responsiveness: Slopes
-    description: str
-    fills: bool = True  # hands out exactly min(K, sum q) unless the context caps orders
-    both: Both | None = None  # allocation and slopes from one evaluation, where the rule can
-
-
-def _rule_spec(
-    name: str, rule: Callable[[Arr, int, Ctx], _Outcome], description: str, fills: bool = True
-) -> MechanismSpec:
-    entries = _mechanism(rule)
-    return MechanismSpec(name, entries.allocate, entries.slopes, description, fills, entries.both)
-
-
-MECHANISMS: dict[str, MechanismSpec] = {
-    s.name: s
-    for s in (
-        _rule_spec("proportional", _proportional, "Shares K q_i / sum q."),
-        _rule_spec("uniform", _uniform, "Sprumont: min(q_i, L), water-filling."),
-        _rule_spec("linear", _linear, "Equal cut from every order, floored at 0."),
-        _rule_spec("turn_and_earn", _turn_and_earn, "By past purchases."),
-        _rule_spec("priority", _priority, "Tiers in turn; readiness cap option."),
-        _rule_spec("auction", _auction, "Uniform-price auction, reserve.", False),
-        MechanismSpec(
-            "negotiation", negotiation, _negotiation_slopes, "Alternating offers.", False
-        ),
-    )
-}
-
-
-def mechanism_names() -> list[str]:
-    """Registered mechanism names, in registration order."""
-    return list(MECHANISMS)
-
-
-def _spec(name: str) -> MechanismSpec:
-    if name not in MECHANISMS:
-        raise ValueError(f"Unknown mechanism: {name!r}; valid: {', '.join(MECHANISMS)}")
-    return MECHANISMS[name]
-
-
-def allocate(name: str, orders: Arr, capacity: int, ctx: Ctx | None = None) -> Allocation:
-    """Allocate `capacity` among `orders` with the named mechanism (neutral context if None)."""
-    spec, q = _spec(name), _units(orders)
-    return spec.allocate(q, capacity, Ctx.neutral(q.size) if ctx is None else ctx)
-
-
-def responsiveness(
-    name: str, orders: Arr, capacity: int, alloc: Allocation, ctx: Ctx | None = None
-) -> Arr:
-    """d a_i / d q_i in [0, 1]: how much one more unit ordered raises buyer i's allocation."""
-    spec, q = _spec(name), _units(orders)
-    slopes = spec.responsiveness(q, capacity, alloc, Ctx.neutral(q.size) if ctx is None else ctx)
-    return np.clip(np.asarray(slopes, dtype=float), 0.0, 1.0)
-
-
-def allocate_with_response(
-    name: str, orders: Arr, capacity: int, ctx: Ctx | None = None
-) -> tuple[Allocation, Arr]:
-    """`allocate` and `responsiveness` together, evaluating a rule once (the supplier's weekly
-    call)."""
-    spec, q = _spec(name), _units(orders)
-    ctx = Ctx.neutral(q.size) if ctx is None else ctx
-    if spec.both is not None:
-        alloc, slopes = spec.both(q, capacity, ctx)
-    else:
-        alloc = spec.allocate(q, capacity, ctx)
-        slopes = spec.responsiveness(q, capacity, alloc, ctx)
-    return alloc, np.clip(np.asarray(slopes, dtype=float), 0.0, 1.0)
+    units, slopes = _serve_tiers(bid, rank, k)[:2]
+    return Outcome(units, np.where(valid, slopes, 0.0), clearing)

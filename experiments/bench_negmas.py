@@ -81,7 +81,7 @@ def negmas_one(seller: str, buyer: str, rounds: int, first: str) -> Outcome:
 def ours_one(seller: str, buyer: str, rounds: int, first: str) -> Outcome:
     """The same problem through the one-at-a-time engine."""
     r = price_negotiation(seller, buyer, rounds, LOW, HIGH, first)
-    return (math.nan, -1) if r.agreement is None else (float(r.agreement), r.step)
+    return (math.nan, -1) if r.agreement is None else (float(r.agreement), r.round)
 
 
 def ours_batch(todo: list[Problem], copies: int) -> list[Outcome]:
@@ -100,7 +100,7 @@ def ours_batch(todo: list[Problem], copies: int) -> list[Outcome]:
             prices, *((seller, buyer) if first == "seller" else (buyer, seller)), rounds
         )
         for i, p in enumerate(group[: len(group) // copies]):
-            found[p] = (float(res.price[i]), int(res.step[i]))
+            found[p] = (float(res.price[i]), int(res.round[i]))
     return [found[p] for p in todo]
 
 

@@ -4,9 +4,10 @@ Protocol (NegMAS ``SAOMechanism`` with two negotiators): each round ``step = 0..
 the first party, then the second, acts. Acting means: accept the standing offer if it lies in
 the acceptance band at this round's relative time, otherwise make an offer. At step 0 the first
 party has nothing to answer and just offers. Every round, the last included, allows acceptance;
-the second party's offer in the last round is never answered. ``step`` of a result is the
-0-based round in which the offer was accepted (NegMAS's trace step); NegMAS's
-``mechanism.state.step`` afterwards is ``steps_run = step + 1``.
+the second party's offer in the last round is never answered. ``round`` of a result is the
+0-based round in which the offer was accepted (NegMAS's trace step); ``step`` is NegMAS's
+``mechanism.state.step`` when the negotiation ends, the number of rounds completed: an
+agreement in the first round is step 1, no agreement in n rounds is step n.
 
 Two engines give identical answers: ``negotiate`` (one negotiation, readable loop, full trace)
 and ``negotiate_batch`` (thousands at once with NumPy: offers are deterministic functions of
@@ -54,7 +55,7 @@ class Party:
 class Offer(NamedTuple):
     """One offer: round, proposer, outcome, and its utility to each party (in ``parties`` order)."""
 
-    step: int
+    round: int
     proposer: str
     outcome: Any
     utilities: tuple[float, float]
@@ -65,8 +66,8 @@ class NegotiationResult:
     """A finished negotiation: the agreement (or None), when, every offer and both aspirations."""
 
     agreement: Any
-    step: int  # round of agreement, -1 if none
-    steps_run: int  # NegMAS mechanism.state.step at the end
+    round: int  # 0-based round of agreement, -1 if none
+    step: int  # NegMAS's mechanism.state.step at the end: rounds completed
     parties: tuple[str, str]  # first proposer, second
     outcomes: tuple
     offered: np.ndarray  # outcome index of each offer, chronological (party = index % 2)
@@ -97,7 +98,7 @@ class BatchResult:
     """Outcome of many negotiations: agreed value (nan if none), round (-1) and outcome index."""
 
     price: np.ndarray
-    step: np.ndarray
+    round: np.ndarray  # 0-based round of agreement, -1 if none
     outcome: np.ndarray
 
 
@@ -141,8 +142,8 @@ def negotiate(outcomes: Sequence, first: Party, second: Party, n_steps: int) -> 
     both = np.stack([np.asarray(first.utilities), np.asarray(second.utilities)], axis=1)
     return NegotiationResult(
         agreement=outcomes[standing] if agreed >= 0 else None,
-        step=agreed,
-        steps_run=agreed + 1 if agreed >= 0 else n_steps,
+        round=agreed,
+        step=agreed + 1 if agreed >= 0 else n_steps,
         parties=(first.name, second.name),
         outcomes=tuple(outcomes),
         offered=offered,
@@ -203,12 +204,12 @@ def _agreements(values: np.ndarray, first: Party, second: Party, n_steps: int) -
     hit = events.argmax(axis=0)
     cols = np.arange(n)
     agreed = events[hit, cols]
-    step = np.where(agreed, hit // 2, -1)
-    k = np.maximum(step, 0)
+    round_ = np.where(agreed, hit // 2, -1)
+    k = np.maximum(round_, 0)
     outcome = np.where(hit % 2 == 1, offers_f[k, cols], offers_s[np.maximum(k - 1, 0), cols])
     outcome = np.where(agreed, outcome, -1)
     price = np.where(agreed, values[cols, np.maximum(outcome, 0)], np.nan)
-    return BatchResult(price=price, step=step, outcome=outcome)
+    return BatchResult(price=price, round=round_, outcome=outcome)
 
 
 def negotiate_batch(
@@ -229,7 +230,7 @@ def negotiate_batch(
     ]
     return BatchResult(
         price=np.concatenate([part.price for part in parts]),
-        step=np.concatenate([part.step for part in parts]),
+        round=np.concatenate([part.round for part in parts]),
         outcome=np.concatenate([part.outcome for part in parts]),
     )
 

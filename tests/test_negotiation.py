@@ -62,7 +62,7 @@ def test_linear_pair_meets_at_46_in_round_5() -> None:
     """Linear, 10 rounds: aspiration 1 - (k+1)/11; the seller asks ceil(100 a - 0.01), the buyer
     mirrors; in round 5 the seller asks 46, worth 0.54 >= 0.4545 to the buyer, who accepts."""
     result = price_negotiation("linear", "linear", rounds=10)
-    assert (result.agreement, result.step, result.steps_run) == (46, 5, 6)
+    assert (result.agreement, result.round, result.step) == (46, 5, 6)
     assert [o.outcome for o in result.offers_by("seller")] == [91, 82, 73, 64, 55, 46]
     assert [o.outcome for o in result.offers_by("buyer")] == [9, 18, 27, 36, 45]
     assert result.trace[0] == Offer(0, "seller", 91, (0.91, 0.09))
@@ -72,7 +72,7 @@ def test_boulware_pair_times_out_in_three_rounds() -> None:
     """Boulware, 3 rounds: aspirations 0.996, 0.9375, 0.684 keep both sides apart; the buyer's
     last offer (31) is never answered and the mechanism stops after 3 steps."""
     result = price_negotiation("boulware", "boulware", rounds=3)
-    assert (result.agreement, result.step, result.steps_run) == (None, -1, 3)
+    assert (result.agreement, result.round, result.step) == (None, -1, 3)
     assert [o.outcome for o in result.trace] == [100, 0, 94, 6, 69, 31]
 
 
@@ -80,7 +80,7 @@ def test_conceder_pair_agrees_at_once() -> None:
     """Conceder, 10 rounds: aspiration 1 - (1/11)**0.25 = 0.451 already in round 0; the seller
     asks 46 and the buyer, valuing it 0.54, accepts."""
     result = price_negotiation("conceder", "conceder", rounds=10)
-    assert (result.agreement, result.step) == (46, 0)
+    assert (result.agreement, result.round, result.step) == (46, 0, 1)
 
 
 def test_result_carries_both_aspiration_curves() -> None:
@@ -112,7 +112,7 @@ def test_seller_against_take_it_or_leave_it_at_70(strategy, first, step, asks) -
     me, them = seller(CONCESSION[strategy]), take_it_or_leave_it(70)
     parties = (me, them) if first == "seller" else (them, me)
     result = negotiate(PRICES, *parties, n_steps=10)
-    assert (result.agreement, result.step) == (70, step)
+    assert (result.agreement, result.round) == (70, step)
     assert [o.outcome for o in result.offers_by("seller")] == asks
 
 
@@ -129,7 +129,7 @@ def test_offer_within_tolerance_below_aspiration_is_accepted() -> None:
     me = Party("seller", np.array([0.44995, 1.0, 0.0]), 1.0)
     scripted = Party("buyer", np.array([1.0, 0.0, 0.5]), float("inf"))  # always offers "cheap"
     result = negotiate(["cheap", "dear", "free"], scripted, me, n_steps=19)
-    assert (result.agreement, result.step) == ("cheap", 10)
+    assert (result.agreement, result.round) == ("cheap", 10)
 
 
 # 3. Batch engine == scalar engine
@@ -141,7 +141,7 @@ def _scalar_rows(values, firsts, seconds, n_steps) -> tuple[list[float], list[in
     for row, f, s in zip(values, firsts, seconds, strict=True):
         r = negotiate(list(row), f, s, n_steps)
         prices.append(np.nan if r.agreement is None else r.agreement)
-        steps.append(r.step)
+        steps.append(r.round)
     return prices, steps
 
 
@@ -161,7 +161,7 @@ def _assert_batch_matches(values, firsts, seconds, n_steps) -> None:
     prices, steps = _scalar_rows(values, firsts, seconds, n_steps)
     batch = negotiate_batch(values, _as_batch(firsts), _as_batch(seconds), n_steps, chunk=7)
     np.testing.assert_array_equal(batch.price, prices)
-    np.testing.assert_array_equal(batch.step, steps)
+    np.testing.assert_array_equal(batch.round, steps)
 
 
 @pytest.mark.parametrize("n_steps", [1, 2, 10, 20, 100])
@@ -217,7 +217,7 @@ def test_price_by_quantity_outcome_space() -> None:
     assert result.agreement in outcomes
     batch = negotiate_batch(np.arange(6), first, second, 10)
     assert outcomes[int(batch.outcome[0])] == result.agreement
-    assert batch.step[0] == result.step
+    assert batch.round[0] == result.round
 
 
 # 4. The negotiation mechanism
@@ -253,7 +253,7 @@ def test_negotiation_mechanism_exact_table() -> None:
     allocation = allocate_by_negotiation(np.array([10, 20, 5]), 25, ctx)
     assert allocation.units.tolist() == [5, 20, 0]
     assert allocation.prices[1] == 10_000 + 250 * demo.agreement == 27_750
-    assert allocation.rounds.tolist()[1:] == [demo.step, -1]
+    assert allocation.rounds.tolist()[1:] == [demo.round, -1]
     assert allocation.prices[2] == 0.0
 
 
@@ -315,7 +315,7 @@ def test_negotiation_mechanism_prices_equal_scalar_negotiations() -> None:
         mine = Party("seller", s.utilities[i], s.exponent)
         theirs = Party("buyer", b.utilities[i], b.exponent[i], 0.0, b.patience[i])
         result = negotiate(list(prices[i]), mine, theirs, ctx.negotiation_rounds)
-        assert (result.agreement, result.step) == (allocation.prices[i], allocation.rounds[i])
+        assert (result.agreement, result.round) == (allocation.prices[i], allocation.rounds[i])
 
 
 # 5. The CLI helper

@@ -69,7 +69,7 @@ def _run(mechanism, sides) -> tuple:
         state = mechanism.run()
     offers = [(step, outcome) for step, _, outcome in mechanism.extended_trace]
     agreement = state.agreement
-    # state.step counts completed rounds; the accepting round is the last one
+    # the accepting round is the last completed one
     return agreement, state.step - 1 if agreement is not None else -1, state.step, offers
 
 
@@ -89,8 +89,8 @@ def _ours(result) -> tuple:
     """Our result in the same shape as ``_run``'s (outcomes as NegMAS tuples)."""
     wrap = (lambda o: o) if isinstance(result.outcomes[0], tuple) else (lambda o: (o,))
     agreement = None if result.agreement is None else wrap(result.agreement)
-    offers = [(o.step, wrap(o.outcome)) for o in result.trace]
-    return agreement, result.step, result.steps_run, offers
+    offers = [(o.round, wrap(o.outcome)) for o in result.trace]
+    return agreement, result.round, result.step, offers
 
 
 @pytest.mark.parametrize(("low", "high"), PRICE_RANGES)
@@ -116,7 +116,7 @@ def test_batch_engine_matches_negmas(rounds, first) -> None:
     for i, pair in enumerate(pairs):
         agreement, step, _, _ = negmas_price(*pair, rounds, 0, 100, first)
         expected = (np.nan if agreement is None else agreement[0], step)
-        np.testing.assert_equal((batch.price[i], batch.step[i]), expected)
+        np.testing.assert_equal((batch.price[i], batch.round[i]), expected)
 
 
 @pytest.mark.parametrize("rounds", [5, 20, 100])

@@ -50,7 +50,7 @@ def allocate_by_negotiation(orders: np.ndarray, capacity: int, ctx: MechanismCon
     order = _service_order(ctx, n)
     prices, seller, buyer = price_parties(ctx)
     deals = negotiate_batch(prices, seller, buyer, ctx.negotiation_rounds)
-    feasible = (q > 0) & (np.asarray(ctx.max_price) > ctx.cost_price) & (deals.step >= 0)
+    feasible = (q > 0) & (np.asarray(ctx.max_price) > ctx.cost_price) & (deals.round >= 0)
     wanted = np.where(feasible, q, 0)[order]
     granted = np.clip(capacity - (np.cumsum(wanted) - wanted), 0, wanted)
     units = np.zeros(n, dtype=np.int64)
@@ -59,7 +59,7 @@ def allocate_by_negotiation(orders: np.ndarray, capacity: int, ctx: MechanismCon
     return Allocation(
         units=units,
         prices=np.where(sold, deals.price, 0.0),
-        rounds=np.where(sold, deals.step, -1),
+        rounds=np.where(sold, deals.round, -1),
     )
 
 

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import solara
 
+from model.concession import CONCESSION as CONCESSION_EXPONENT
 from model.market import GpuMarket
+from model.mechanisms.negotiated import price_parties
 from model.negotiation import NegotiationResult, Party, negotiate
 from model.params import walk
 from model.records import MechanismContext
-from model.concession import CONCESSION as CONCESSION_EXPONENT
-from model.mechanisms.negotiated import price_parties
 from model.scenario import CONCESSION_CHOICES, Firm
 from server.components.common import clean, heading
 from server.components.echart import EChart
@@ -83,7 +83,7 @@ def bargain_option(b: Bargain) -> dict[str, Any]:
     rounds = [str(k + 1) for k in range(n)]
     offers: dict[str, list[float | None]] = {"seller": [None] * n, "buyer": [None] * n}
     for offer in r.trace:
-        offers[offer.proposer][offer.step] = float(offer.outcome)
+        offers[offer.proposer][offer.round] = float(offer.outcome)
     seller_asp = b.cost + r.aspiration("seller") * (b.top - b.cost)
     buyer_asp = b.ceiling - r.aspiration("buyer") * (b.ceiling - b.cost)
     series: list[dict[str, Any]] = [
@@ -125,7 +125,7 @@ def bargain_option(b: Bargain) -> dict[str, Any]:
             "itemStyle": {"color": "#ff9800"},
             "data": [
                 {
-                    "coord": [str(r.step + 1), float(r.agreement)],
+                    "coord": [str(r.round + 1), float(r.agreement)],
                     "name": "deal",
                     "value": f"${float(r.agreement) / 1000:,.1f}k",
                 }
@@ -161,7 +161,7 @@ def summary(b: Bargain) -> str:
             f"{b.buyer} gets no units by negotiation this week."
         )
     return (
-        f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.step + 1} of {b.rounds} "
+        f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.round + 1} of {b.rounds} "
         f"(Nvidia's floor ${b.cost:,.0f}, {b.buyer}'s limit ${b.ceiling:,.0f})."
     )
 

@@ -223,6 +223,24 @@ class BuyerFirm(mesa.Agent):
     def owner(self) -> str:
         return self.buyers.traits.owners[self.index]
 
+    @property
+    def color(self) -> str:
+        return self.buyers.traits.colors[self.index]
+
+    @property
+    def max_price_usd(self) -> float:
+        """Its highest unit price now (a decision may have changed it)."""
+        return float(self.buyers.max_price[self.index])
+
+    @property
+    def concession(self) -> float:
+        """The exponent p of its aspiration 1 - t**p now."""
+        return float(self.buyers.concession[self.index])
+
+    @property
+    def patience(self) -> float:
+        return float(self.buyers.traits.patience[self.index])
+
     def _int(self, array: np.ndarray) -> int:
         return int(array[self.index])
 

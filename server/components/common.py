@@ -28,9 +28,8 @@ def firm_names(m: GpuMarket) -> list[str]:
 
 
 def firm_colors(m: GpuMarket) -> dict[str, str]:
-    """One colour per firm, the model's own (`m.buyers.traits.colors`); grey for the long tail."""
-    t = m.buyers.traits
-    own = dict(zip(t.names, t.colors, strict=True))
+    """One colour per firm, the model's own (`m.firm(name).color`); grey for the long tail."""
+    own = {f.name: f.color for f in m.firms}
     return {name: own.get(name, LONG_TAIL_COLOR) for name in firm_names(m)}
 
 

@@ -54,13 +54,12 @@ def _row(party: Party) -> Party:
 
 def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargain:
     """Run Nvidia vs `firm` at this week's list price with the given buyer strategy."""
-    t, mk = m.buyers.traits, m.config.market
-    i = t.names.index(firm)
+    f, mk = m.firm(firm), m.config.market
     table = m.model_table()
     price = float(table.price_usd.iloc[-1]) if len(table) else mk.list_price_usd
     ctx = MechanismContext.neutral(
         1,
-        max_price=np.array([t.max_price[i]], dtype=float),
+        max_price=np.array([f.max_price_usd]),
         patience=np.array([patience]),
         concession=np.array([CONCESSION_EXPONENT[concession]]),
         list_price=price,
@@ -70,10 +69,8 @@ def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargai
     )
     prices, seller, buyer = price_parties(ctx)
     result = negotiate(prices[0].tolist(), _row(seller), _row(buyer), mk.negotiation_rounds)
-    top = float(max(price, t.max_price[i]))
-    return Bargain(
-        result, firm, mk.cost_price_usd, top, float(t.max_price[i]), mk.negotiation_rounds
-    )
+    top = float(max(price, f.max_price_usd))
+    return Bargain(result, firm, mk.cost_price_usd, top, f.max_price_usd, mk.negotiation_rounds)
 
 
 def bargain_option(b: Bargain) -> dict[str, Any]:
@@ -174,14 +171,13 @@ def _strategy_name(exponent: float) -> str:
 def NegotiationView(m: GpuMarket) -> None:
     """Pick a buyer; see this week's alternating offers and both aspiration curves."""
     use_tick()
-    t = m.buyers.traits
-    named = [n for n, o in zip(t.names, t.owners, strict=True) if o != "long tail"]
+    named = [f.name for f in m.firms]
     firm, set_firm = solara.use_state("Tesla" if "Tesla" in named else named[0])
     firm = firm if firm in named else named[0]
-    i = t.names.index(firm)
+    f = m.firm(firm)
     what_if, set_what_if = solara.use_state({})  # {(firm, "patience"|"concession"): value}
-    patience = what_if.get((firm, "patience"), float(t.patience[i]))
-    concession = what_if.get((firm, "concession"), _strategy_name(float(t.concession[i])))
+    patience = what_if.get((firm, "patience"), f.patience)
+    concession = what_if.get((firm, "concession"), _strategy_name(f.concession))
     heading(f"{firm} negotiates with Nvidia, week of {m.date.isoformat()}")
     with solara.Row():
         solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)

@@ -146,7 +146,12 @@ class Supplier(mesa.Agent):
         return delivered
 
     def in_transit(self) -> np.ndarray:
+        """Units on the road per buyer, this week's arrivals included."""
         return self.pipeline.sum(axis=0)
+
+    def movable_in_transit(self) -> np.ndarray:
+        """Units on the road per buyer that arrive after this week (`take_in_transit` can move)."""
+        return self.pipeline[1:].sum(axis=0)
 
     def quote_lead_times(self, backlog: np.ndarray) -> np.ndarray:
         """Quote each buyer its lead time: its backlog at its recent rate, plus shipping (weeks)."""

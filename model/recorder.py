@@ -126,6 +126,7 @@ class Recorder:
         ordered, allocated = self.firms["ordered"][step], self.firms["granted"][step]
         np.divide(allocated, ordered, out=fill, where=ordered > 0)
         fill[ordered <= 0] = 1.0
+        self._cache.clear()
 
     def model_table(self) -> pd.DataFrame:
         if "model" not in self._cache:

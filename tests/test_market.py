@@ -139,14 +139,17 @@ def test_stepping_matches_running(baseline: GpuMarket) -> None:
         m.step()
     m.run()
     pd.testing.assert_frame_equal(m.model_table(), baseline.model_table())
-    assert not m.running
-    m.step()  # a finished model stays finished
-    assert m.week == 104
+    assert not m.running and m.steps == 104
+    m.step()  # a finished model stays finished: Mesa counts the call, the tables do not change
+    assert m.steps == 105 and m.week == 104 and not m.running
+    pd.testing.assert_frame_equal(m.model_table(), baseline.model_table())
+    pd.testing.assert_frame_equal(m.firms_table(), baseline.firms_table())
 
 
 def test_steps_shorten_the_horizon() -> None:
     m = GpuMarket("classroom", steps=5).run()
-    assert len(m.model_table()) == 5 and m.week == 5
+    assert len(m.model_table()) == 5 and m.steps == 5 and not m.running
+    assert m.run().steps == 5  # nothing left to run
 
 
 def test_long_tail_is_one_row_in_the_firms_table() -> None:

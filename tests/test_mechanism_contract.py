@@ -16,6 +16,7 @@ from model.mechanisms import (
     MECHANISMS,
     allocate,
     allocate_with_response,
+    mechanism,
     mechanism_names,
     responsiveness,
 )
@@ -142,10 +143,30 @@ def test_context_of_the_wrong_length_fails_loudly() -> None:
         allocate("turn_and_earn", np.array([5, 5]), 4, ctx)
 
 
-def test_registry_is_consistent() -> None:
-    assert list(MECHANISMS) == NAMES
-    assert {"proportional", "uniform", "linear", "turn_and_earn"} <= set(NAMES)
-    assert {"priority", "auction", "negotiation"} <= set(NAMES)
+def test_registry_names_rules_and_descriptions() -> None:
+    """The names scenario files use, one rule per name (no rule registered twice by copy and
+    paste), a one-line description each, and lookups that return the registered entry."""
+    assert NAMES == [
+        "proportional",
+        "uniform",
+        "linear",
+        "turn_and_earn",
+        "priority",
+        "auction",
+        "negotiation",
+    ]
+    assert len({spec.rule for spec in MECHANISMS.values()}) == len(NAMES)
     for name, spec in MECHANISMS.items():
-        assert spec.name == name
+        assert mechanism(name) is spec
         assert spec.description and "\n" not in spec.description
+
+
+def test_only_mechanisms_with_a_reserve_may_leave_units_unallocated() -> None:
+    """`fills` is False exactly for the auction and the negotiation, and they need it: with every
+    bid ($8,000) below the supplier's floor ($10,000) they allocate nothing of 30 units."""
+    assert [name for name in NAMES if not MECHANISMS[name].fills] == ["auction", "negotiation"]
+    ctx = MechanismContext.neutral(
+        3, max_price=np.full(3, 8_000.0), list_price=30_000.0, cost_price=10_000.0
+    )
+    for name in ("auction", "negotiation"):
+        assert allocate(name, np.array([10, 20, 30]), 30, ctx).units.tolist() == [0, 0, 0]

@@ -91,7 +91,8 @@ def owner_view(w: Week, p: Parties, transit_weeks: int) -> OwnerView:
     """What the owner sees of its firms this week."""
     o, b = p.owner, p.buyers
     idx = o.firms
-    transit = b.in_transit[idx] if o.config.in_transit else np.zeros(len(idx), dtype=np.int64)
+    later = p.supplier.movable_in_transit()[idx]
+    transit = later if o.config.in_transit else np.zeros(len(idx), dtype=np.int64)
     soon = b.slots_at(w.step + transit_weeks)[idx]
     coming = b.installed[idx] + b.idle[idx] + b.in_transit[idx] + w.units[idx]
     return OwnerView(

@@ -109,10 +109,9 @@ class Recorder:
         self._cache: dict[str, pd.DataFrame] = {}
 
     def record_model(self, step: int, values: dict[str, float]) -> None:
+        """Store the week's model row (it shows in the tables once the firm rows are in too)."""
         for key, value in values.items():
             self.model[key][step] = value
-        self.steps = step + 1
-        self._cache.clear()
 
     def record_firms(self, step: int, values: dict[str, np.ndarray]) -> None:
         """Store per-buyer vectors: named firms as they are, the long tail summed or averaged."""
@@ -126,6 +125,7 @@ class Recorder:
         ordered, allocated = self.firms["ordered"][step], self.firms["granted"][step]
         np.divide(allocated, ordered, out=fill, where=ordered > 0)
         fill[ordered <= 0] = 1.0
+        self.steps = step + 1  # a week counts once both its rows are in (firms come last)
         self._cache.clear()
 
     def model_table(self) -> pd.DataFrame:

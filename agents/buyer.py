@@ -36,7 +36,8 @@ class BuyerTraits:
     inflation: np.ndarray
     strategy: np.ndarray  # index into STRATEGY_NAMES
     statement: np.ndarray  # publicly stated installed base (0: none)
-    statement_week: np.ndarray
+    statement_week: np.ndarray  # week the statement refers to
+    statement_made: np.ndarray  # week it was made: a gap counts from then
     target: np.ndarray  # [week, buyer] target installed base
     slots: np.ndarray  # [week, buyer] data-centre slots that can be powered
 
@@ -168,7 +169,7 @@ class Buyers:
     def discrepancies(self, week: int, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
         """(gap in units, gap share) between public statements and bookings, beyond `tolerance`."""
         t = self.traits
-        active = (t.statement > 0) & (week <= t.statement_week)
+        active = (t.statement > 0) & (t.statement_made <= week) & (week <= t.statement_week)
         gap = np.where(active, np.maximum(0, t.statement - self.booked_position(week)), 0)
         share = np.divide(gap, t.statement, out=np.zeros(self.n), where=t.statement > 0)
         gap = np.where(share > tolerance, gap, 0)

@@ -4,14 +4,28 @@ them, and keeps account of what its choices cost each firm."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from model.calendar import week_of
-from model.config import Scenario
+from model.config import OwnerAction, Scenario
 from model.policies import OwnerView, owner_policy
 from model.records import RedirectRequest, RedirectSource
+
+
+@dataclass(frozen=True, slots=True)
+class Scripted:
+    """A dated owner action resolved to weeks and buyer indices."""
+
+    week: int
+    donor: int
+    receiver: int
+    units: int
+    source: str  # allocated, in_transit or shipped
+    swap: tuple[tuple[int, int], ...]  # (week, units) the receiver's later units go back
+    action: OwnerAction
 
 
 class Owner(mesa.Agent):
@@ -33,6 +47,7 @@ class Owner(mesa.Agent):
         self.last_week = week_of(start, cfg.end) if cfg.end else None  # None: to the end
         self.debt = np.zeros(len(names), dtype=np.int64)  # net units moved away from each firm
         self.cost = np.zeros(len(names))  # USD of GPU-weeks each firm could have run with them
+        self.scripted = [_resolve(a, start, names) for a in cfg.actions]
 
     def active(self, week: int) -> bool:
         """Whether the owner reviews its firms this week: a policy, inside its window, on a
@@ -63,6 +78,10 @@ class Owner(mesa.Agent):
                 )
         return requests
 
+    def actions_at(self, week: int) -> list[Scripted]:
+        """The dated actions made this week, in the scenario's order."""
+        return [a for a in self.scripted if a.week == week]
+
     def account(self, donor: int, receiver: int, units: int) -> None:
         """Keep track of units moved away from (or back to) each firm."""
         self.debt[donor] += units
@@ -74,3 +93,9 @@ class Owner(mesa.Agent):
         owed = np.maximum(0, self.debt)
         self.cost += np.minimum(owed, np.maximum(0, free_slots)) * value
         return self.cost
+
+
+def _resolve(a: OwnerAction, start: dt.date, names: tuple[str, ...]) -> Scripted:
+    swap = tuple((week_of(start, d), int(u)) for d, u in a.swap)
+    donor, receiver = names.index(a.from_firm), names.index(a.to_firm)
+    return Scripted(week_of(start, a.date), donor, receiver, a.units, a.source, swap, a)

@@ -9,7 +9,7 @@ import numpy as np
 from agents.buyer import LONG_TAIL_OWNER, STRATEGY_NAMES, Buyers, BuyerTraits
 from model.calendar import week_of
 from model.concession import CONCESSION
-from model.config import Firm, Scenario
+from model.config import MAX_TARGET, Firm, Scenario
 
 PALETTE = (
     "#e31937",
@@ -58,6 +58,7 @@ _ARRAY_KEYS = (
     "strategy",
     "statement",
     "statement_week",
+    "statement_made",
     "target",
     "slots",
 )
@@ -90,17 +91,25 @@ def _firm_row(s: Scenario, f: Firm, start: dt.date, rows: int, k: int) -> dict:
         "strategy": STRATEGY_NAMES.index(ordering),
         "statement": f.statement,
         "statement_week": week_of(start, f.statement_date) if f.statement_date else rows,
+        "statement_made": week_of(start, f.statement_made) if f.statement_made else 0,
         "target": _target_path(f, start, rows),
         "slots": _slot_path(f, start, rows),
     }
 
 
 def _target_path(f: Firm, start: dt.date, rows: int) -> np.ndarray:
-    """Target installed base per week: linear between dated points, flat after the last."""
-    weeks = [0] + [week_of(start, d) for d, _ in f.targets]
-    units = [f.installed] + [u for _, u in f.targets]
+    """Target installed base per week: linear between dated points; after the last, the trend
+    of the last stretch goes on (`after_targets = "trend"`, within [0, MAX_TARGET]) or holds."""
+    weeks = np.asarray([0] + [week_of(start, d) for d, _ in f.targets])
+    units = np.asarray([f.installed] + [u for _, u in f.targets], dtype=float)
     order = np.argsort(weeks, kind="stable")
-    path = np.interp(np.arange(rows), np.asarray(weeks)[order], np.asarray(units, float)[order])
+    weeks, units = weeks[order], units[order]
+    t = np.arange(rows)
+    path = np.interp(t, weeks, units)
+    if f.after_targets == "trend" and len(weeks) > 1 and weeks[-1] > weeks[-2]:
+        slope = (units[-1] - units[-2]) / (weeks[-1] - weeks[-2])
+        after = t > weeks[-1]
+        path[after] = np.clip(units[-1] + slope * (t[after] - weeks[-1]), 0.0, MAX_TARGET)
     return np.round(path).astype(np.int64)
 
 
@@ -139,6 +148,7 @@ def _long_tail(s: Scenario, rng: np.random.Generator, rows: int) -> dict:
         ),
         "statement": np.zeros(n, dtype=np.int64),
         "statement_week": np.full(n, rows),
+        "statement_made": np.zeros(n, dtype=np.int64),
         "target": np.round(np.outer(ramp, need)).astype(np.int64),
         "slots": np.full((rows, n), np.iinfo(np.int32).max, dtype=np.int64),
     }

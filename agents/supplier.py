@@ -37,6 +37,7 @@ class SwapDebt:
     debtor: int
     owed: int
     due: int  # first week of repayment
+    agreed: bool = False  # a dated exchange: repaid whether or not the creditor still needs them
 
 
 class Supplier(mesa.Agent):
@@ -59,7 +60,9 @@ class Supplier(mesa.Agent):
         self.ledger = FrictionLedger(scenario.friction)
         self.stock = 0
         self.capacity = 0
+        self.planned = 0  # this week's output before any cut for an idle order book
         self.available = 0
+        self.cutting = False  # output is being cut to the order book
         # pipeline[k, i]: units for buyer i arriving k weeks from now (row 0 arrives this week)
         self.pipeline = np.zeros((self.supply.transit_weeks + 1, n_buyers), dtype=np.int64)
         self.trust = np.ones(n_buyers)
@@ -70,9 +73,15 @@ class Supplier(mesa.Agent):
     # --- phase 1 ---------------------------------------------------------------------------------
 
     def produce(self, week: int) -> int:
-        """This week's output: the schedule (or a ramp toward the ceiling), cut by any shock."""
+        """This week's output: the schedule (or a ramp toward the ceiling), cut by any shock, and
+        cut further while unsold stock is above `max_stock_weeks` of it (Hopper output was cut
+        as Blackwell ramped): the stock then stays within a few weeks of output."""
         factor = min((sh.factor for sh in self.shocks if sh.start <= week < sh.end), default=1.0)
-        self.capacity = round(max(0.0, self.output[min(week, len(self.output) - 1)]) * factor)
+        self.planned = round(max(0.0, self.output[min(week, len(self.output) - 1)]) * factor)
+        keep = self.supply.max_stock_weeks * self.planned
+        excess = self.stock - keep if self.supply.max_stock_weeks > 0 else 0
+        self.capacity = int(max(0, self.planned - max(0, excess)))
+        self.cutting = self.capacity < self.planned
         self.available = self.capacity + self.stock
         return self.capacity
 
@@ -123,6 +132,10 @@ class Supplier(mesa.Agent):
     def book_swap(self, creditor: int, debtor: int, units: int, week: int) -> None:
         """Record that `debtor`'s later units go back to `creditor`, from `swap_delay_weeks` on."""
         self.swaps.append(SwapDebt(creditor, debtor, units, week + self.policy.swap_delay_weeks))
+
+    def book_exchange(self, creditor: int, debtor: int, units: int, due: int) -> None:
+        """Record that `debtor`'s units from week `due` on go to `creditor` (an agreed swap)."""
+        self.swaps.append(SwapDebt(creditor, debtor, units, due, agreed=True))
 
     def due_swaps(self, week: int) -> list[SwapDebt]:
         """Swaps whose repayment has begun, oldest first."""

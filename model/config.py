@@ -62,6 +62,17 @@ class Supply:
     )
     transit_weeks: int = param(4, label="Shipping delay", min=0, max=52, unit="weeks")
     shocks: tuple[Shock, ...] = param((), label="Supply shocks", max_items=1_000)
+    max_stock_weeks: float = param(
+        3.0,
+        label="Unsold stock before output is cut",
+        help=(
+            "when unsold stock passes this many weeks of planned output, the supplier cuts "
+            "output to what its order book takes (0: never cut)"
+        ),
+        min=0.0,
+        max=52.0,
+        unit="weeks",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,37 @@ class Friction:
     )
 
 
+SOURCE_CHOICES = ("allocated", "in_transit", "shipped")
+MAX_TARGET = 1_000_000_000  # largest target installed base of one firm (units)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerAction:
+    """A dated request of the owner's: move units between two of its firms (December 2023)."""
+
+    date: str = param(label="Date", help="YYYY-MM-DD: the request is made in the week holding it")
+    from_firm: str = param(label="From firm")
+    to_firm: str = param(label="To firm")
+    units: int = param(label="Units", min=1, max=2**31 - 1, unit="units")
+    source: str = param(
+        "shipped",
+        label="Which units",
+        help=(
+            "allocated: this week's allocation; in_transit: units on the road; shipped: units "
+            "already sent to the firm (on the road or delivered and waiting), then this week's"
+        ),
+        choices=SOURCE_CHOICES,
+    )
+    swap: tuple[tuple[str, int], ...] = param(
+        (),
+        label="Units going back [[date, units], ...]",
+        help="on a swap: the receiver's later units go back to the giver from each date",
+        min=1,
+        max=2**31 - 1,
+    )
+    note: str = param("", label="What happened", help="shown in the event log")
+
+
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A controller of several firms (Musk: Tesla, X, xAI) and its reprioritization policy."""
@@ -178,6 +220,12 @@ class Owner:
         label="Last date of intervention (empty: to the end)",
         help="YYYY-MM-DD, on or after start_date",
     )
+    to_idle: bool = param(
+        False,
+        label="Policy may move units to a firm that cannot switch them on",
+        help="off: a policy never adds idle units; scripted actions are carried out regardless",
+    )
+    actions: tuple[OwnerAction, ...] = param((), label="Dated owner actions", max_items=1_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +246,11 @@ class Firm:
         (),
         label="Target installed base [[date, units], ...]",
         help=(
-            "linear from `installed` at the start through the dated points, flat after the last; "
-            "dates on or after start_date (earlier ones are refused)"
+            "linear from `installed` at the start through the dated points, then as "
+            "`after_targets` says; dates on or after start_date (earlier ones are refused)"
         ),
         min=0,
-        max=1_000_000_000,
+        max=MAX_TARGET,
     )
     slots: int = param(1_000_000, label="Data-centre slots at start", min=0, max=100_000_000)
     expansions: tuple[tuple[str, int], ...] = param(
@@ -234,6 +282,17 @@ class Firm:
     )
     statement_date: str = param(
         "", label="Date the statement refers to", help="YYYY-MM-DD, on or after start_date"
+    )
+    statement_made: str = param(
+        "",
+        label="Date the statement was made",
+        help="YYYY-MM-DD; a gap with bookings is charged from then on (empty: from the start)",
+    )
+    after_targets: str = param(
+        "trend",
+        label="Target after its last date",
+        help="trend: keeps growing as over its last dated stretch; hold: stays at the last value",
+        choices=("trend", "hold"),
     )
     color: str = param(
         "", label="Display colour (#rrggbb)", help="#rrggbb, or empty for the palette"
@@ -284,7 +343,7 @@ class Scenario:
     firms: tuple[Firm, ...] = param(
         (),
         label="Firms",
-        help="named buyers, at most 20,000 (and firms x weeks at most 2,500,000); "
+        help="named buyers, at most 20,000 (and firms x weeks at most 2,100,000); "
         "crowds belong in long_tail",
         max_items=20_000,
     )

@@ -24,6 +24,7 @@ class OwnerView:
     rank: np.ndarray  # 0 = most favoured (priority policy)
     weights: np.ndarray  # shares of the owner's supply (weights policy)
     max_share: float  # largest share of a firm's units that may be moved in a week
+    to_idle: bool = False  # may units go to a firm that cannot switch them on when they arrive
 
 
 Transfer = tuple[int, int, int]
@@ -32,6 +33,14 @@ Transfer = tuple[int, int, int]
 def movable(view: OwnerView) -> np.ndarray:
     """Units each firm could give up this week under the owner's cap."""
     return np.floor(view.max_share * (view.allocated + view.in_transit)).astype(np.int64)
+
+
+def receivable(view: OwnerView, to_idle: bool | None = None) -> np.ndarray:
+    """Units each firm may receive: its shortfall, and (unless idle units are allowed: by
+    default as the scenario says) no more than it can switch on when they arrive."""
+    if view.to_idle if to_idle is None else to_idle:
+        return view.shortfall
+    return np.minimum(view.shortfall, np.maximum(0, view.free_soon))
 
 
 def greedy(
@@ -74,7 +83,7 @@ class Priority(OwnerPolicy):
             order[::-1],
             order,
             movable(view),
-            view.shortfall,
+            receivable(view),
             lambda d, r: view.rank[d] > view.rank[r],
         )
 
@@ -89,7 +98,7 @@ class Weights(OwnerPolicy):
         share = view.weights / view.weights.sum() if view.weights.sum() > 0 else view.weights
         target = np.floor(share * pool)
         surplus = np.minimum(np.maximum(0, view.allocated - target), movable(view))
-        deficit = np.minimum(np.maximum(0, target - view.allocated), view.shortfall)
+        deficit = np.minimum(np.maximum(0, target - view.allocated), receivable(view))
         order = [int(i) for i in np.argsort(-view.weights, kind="stable")]
         return greedy(order[::-1], order, surplus, deficit)
 
@@ -103,7 +112,7 @@ class Readiness(OwnerPolicy):
         incoming = view.allocated + view.in_transit
         surplus = np.minimum(np.maximum(0, -view.free_soon), movable(view))
         surplus = np.minimum(surplus, incoming)
-        room = np.minimum(view.shortfall, np.maximum(0, view.free_soon))
+        room = receivable(view, to_idle=False)
         donors = [int(i) for i in np.argsort(-surplus, kind="stable")]
         receivers = [int(i) for i in np.argsort(-room, kind="stable")]
         return greedy(donors, receivers, surplus, room)
@@ -116,7 +125,7 @@ class Value(OwnerPolicy):
 
     def transfers(self, view: OwnerView) -> list[Transfer]:
         order = [int(i) for i in np.argsort(-view.value, kind="stable")]
-        room = np.minimum(view.shortfall, np.maximum(0, view.free_soon))
+        room = receivable(view, to_idle=False)
         return greedy(
             order[::-1], order, movable(view), room, lambda d, r: view.value[d] < view.value[r]
         )

@@ -125,6 +125,9 @@ class EventKind(StrEnum):
     DISCREPANCY = "discrepancy"
     SHOCK = "shock"
     EXPANSION = "expansion"
+    OUTPUT_CUT = "output_cut"
+    ALLOCATION_DROP = "allocation_drop"
+    ACTION = "action"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,18 @@ from model.records import Event, EventKind, FirmDecision, MechanismContext
 from model.scenario import Scenario, load_scenario
 
 
+def output_event(step: int, cutting: bool, capacity: int, planned: int, stock: int) -> Event:
+    """The supplier starts or stops cutting output to its order book."""
+    if cutting:
+        text = (
+            f"Nvidia cuts output to {capacity:,} GPUs a week (plan {planned:,}): orders fall short "
+            f"of output and {stock:,} GPUs are unsold"
+        )
+    else:
+        text = f"Nvidia's output is back to plan: {capacity:,} GPUs a week"
+    return Event(step, EventKind.OUTPUT_CUT, "Nvidia", units=planned - capacity, text=text)
+
+
 class GpuMarket(mesa.Model):
     """Scarce GPU supply among buyer firms, with an owner who redirects chips among his companies.
 
@@ -52,7 +64,7 @@ class GpuMarket(mesa.Model):
         names = self.buyers.traits.names
         self.supplier = Supplier(self, config, self.buyers.n)
         self.owner = Owner(self, config, names)
-        self.parties = Parties(self.buyers, self.owner, self.supplier)
+        self.parties = Parties(self.buyers, self.owner, self.supplier, self.start)
         named = int((~self.buyers.in_tail).sum())
         self.firms = [BuyerFirm(self, self.buyers, i) for i in range(named)]
         self.recorder = Recorder(
@@ -103,7 +115,13 @@ class GpuMarket(mesa.Model):
         return self
 
     def produce(self, w: Week) -> None:
-        capacity = self.supplier.produce(w.step)
+        s = self.supplier
+        was_cutting = s.cutting
+        capacity = s.produce(w.step)
+        if s.cutting != was_cutting:
+            self.supplier.ledger.record(
+                output_event(w.step, s.cutting, capacity, s.planned, s.stock)
+            )
         for shock in self.supplier.shocks_starting(w.step):
             weeks = shock.end - shock.start
             text = f"{shock.label}: output cut to {shock.factor:.0%} for {weeks} weeks"

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.owner import Scripted
 from model.market.week import Parties, Week
 from model.policies import OwnerView
 from model.records import Answer, Event, EventKind, RedirectRequest, RedirectSource
 
 
 def reprioritize(w: Week, p: Parties, transit_weeks: int) -> None:
-    """Swap repayments first, then the owner's requests and the supplier's answers."""
+    """Swap repayments first, then the owner's dated actions, then its policy's requests; the
+    supplier answers each."""
     repay_swaps(w, p)
+    for scripted in p.owner.actions_at(w.step):
+        carry_out(w, p, scripted)
     if not p.owner.active(w.step):
         return
     tallies: dict[tuple[int, int, Answer], list[int]] = {}  # -> [units, of which already shipped]
@@ -30,6 +34,69 @@ def reprioritize(w: Week, p: Parties, transit_weeks: int) -> None:
     for (donor, receiver, answer), (units, shipped) in tallies.items():
         if units > 0:
             record_answer(w, p, (donor, receiver), answer, units, shipped)
+
+
+def carry_out(w: Week, p: Parties, a: Scripted) -> None:
+    """A dated action: one request (or two: shipped units, then this week's) and its answer."""
+    sources = {
+        "allocated": (RedirectSource.ALLOCATED,),
+        "in_transit": (RedirectSource.IN_TRANSIT,),
+        "shipped": (RedirectSource.IN_TRANSIT, RedirectSource.ALLOCATED),
+    }[a.source]
+    first = RedirectRequest(a.donor, a.receiver, a.units, sources[0], a.action.note)
+    answer = p.supplier.answer(first)
+    moved, shipped = 0, 0
+    if answer is not Answer.REFUSE:
+        for source in sources:
+            request = RedirectRequest(a.donor, a.receiver, a.units - moved, source, a.action.note)
+            units = move(w, p, request) if request.units > 0 else 0
+            moved += units
+            shipped += units if source is RedirectSource.IN_TRANSIT else 0
+    if answer is Answer.SWAP and moved:
+        book_exchange(w, p, a, moved)
+    record_action(w, p, a, answer, moved, shipped)
+
+
+def book_exchange(w: Week, p: Parties, a: Scripted, moved: int) -> None:
+    """The receiver's later units go back as the action says (else after the usual delay)."""
+    if not a.swap:
+        p.supplier.book_swap(a.donor, a.receiver, moved, w.step)
+        return
+    left = moved
+    for week, units in a.swap:
+        back = min(units, left)
+        if back > 0:
+            p.supplier.book_exchange(a.donor, a.receiver, back, week)
+            left -= back
+
+
+def record_action(
+    w: Week, p: Parties, a: Scripted, answer: Answer, moved: int, shipped: int
+) -> None:
+    """The event of a dated action, in the words of the record, charged like any answer."""
+    names, ledger, who = p.buyers.traits.names, p.supplier.ledger, p.owner.name
+    d, r = names[a.donor], names[a.receiver]
+    if answer is Answer.REFUSE:
+        w.refused += 1
+        text = f"Nvidia refused {who}'s request to redirect {a.units:,} GPUs from {d} to {r}"
+        ledger.record(Event(w.step, EventKind.REFUSAL, d, r, a.units, text=text), "refusal")
+        return
+    what = "shipped GPUs" if shipped == moved else "GPUs"
+    text = f"{who} redirects {moved:,} {what} from {d} to {r}"
+    if answer is Answer.SWAP and a.swap:
+        months = " and ".join(_month(p, week) for week, _ in a.swap)
+        text += f"; in exchange {r}'s {moved:,} units slated for {months} go to {d}"
+    elif answer is Answer.SWAP:
+        text += f"; {r}'s later units go back to {d}"
+    if a.action.note:
+        text += f" ({a.action.note})"
+    kind = EventKind.SWAP if answer is Answer.SWAP else EventKind.REDIRECT
+    ledger.record(Event(w.step, kind, d, r, moved, text=text), "redirect")
+
+
+def _month(p: Parties, week: int) -> str:
+    """`January 2024` for a week of the run."""
+    return p.calendar(week).strftime("%B %Y")
 
 
 def move(w: Week, p: Parties, r: RedirectRequest) -> int:
@@ -72,7 +139,9 @@ def repay_swaps(w: Week, p: Parties) -> None:
     names, ledger = p.buyers.traits.names, p.supplier.ledger
     for debt in p.supplier.due_swaps(w.step):
         wanted = max(0, int(p.buyers.need[debt.creditor] - w.units[debt.creditor]))
-        if wanted == 0:
+        if debt.agreed:
+            wanted = debt.owed
+        elif wanted == 0:
             debt.owed = 0
             continue
         request = RedirectRequest(debt.debtor, debt.creditor, min(debt.owed, wanted), reason="swap")
@@ -104,4 +173,5 @@ def owner_view(w: Week, p: Parties, transit_weeks: int) -> OwnerView:
         rank=o.rank,
         weights=o.weights,
         max_share=o.config.max_share,
+        to_idle=o.config.to_idle,
     )

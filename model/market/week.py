@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from agents.buyer import Buyers
 from agents.owner import Owner
 from agents.supplier import Supplier
+from model.calendar import week_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,11 @@ class Parties:
     buyers: Buyers
     owner: Owner
     supplier: Supplier
+    start: dt.date  # the run's first week, for dates in event texts
+
+    def calendar(self, week: int) -> dt.date:
+        """The first day of a week of the run."""
+        return week_start(self.start, week)
 
 
 def _zeros() -> np.ndarray:

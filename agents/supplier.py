@@ -63,6 +63,7 @@ class Supplier(mesa.Agent):
         self.planned = 0  # this week's output before any cut for an idle order book
         self.available = 0
         self.cutting = False  # output is being cut to the order book
+        self.gap = 0.0  # share of the buyers' need per week this week's supply cannot meet
         # pipeline[k, i]: units for buyer i arriving k weeks from now (row 0 arrives this week)
         self.pipeline = np.zeros((self.supply.transit_weeks + 1, n_buyers), dtype=np.int64)
         self.trust = np.ones(n_buyers)
@@ -95,7 +96,9 @@ class Supplier(mesa.Agent):
         be supplied in those weeks at this week's rate (demand per week over supply per week
         - 1)."""
         m = self.market
-        excess = max(0.0, demand / max(self.available * max(weeks, 1.0), 1.0) - 1.0)
+        supply = self.available * max(weeks, 1.0)
+        self.gap = max(0.0, 1.0 - supply / demand) if demand > 0 else 0.0
+        excess = max(0.0, demand / max(supply, 1.0) - 1.0)
         return m.list_price_usd * (1.0 + min(m.max_markup, m.scarcity_markup * excess))
 
     def allocate(self, orders: np.ndarray, ctx: MechanismContext) -> tuple[Allocation, np.ndarray]:

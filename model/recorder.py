@@ -41,6 +41,7 @@ MODEL_COLUMNS = (
     "installed_total",
     "welfare_usd",
     "revenue_usd",
+    "supply_gap",
 )
 FIRM_SUMS = (
     "need",

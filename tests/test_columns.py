@@ -43,6 +43,7 @@ MODEL = [
     "installed_total",
     "welfare_usd",
     "revenue_usd",
+    "supply_gap",
 ]
 FIRMS = [
     "step",

@@ -23,6 +23,7 @@ def collect_week(w: Week, p: Parties, recorder: Recorder, scenario: Scenario) ->
     s.quote_lead_times(b.backlog)
     _record_model(w, p, recorder, friction, scenario.supply.transit_weeks)
     _record_firms(w, p, recorder)
+    _allocation_drop(w, p, recorder)
 
 
 def _record_firms(w: Week, p: Parties, recorder: Recorder) -> None:
@@ -95,8 +96,34 @@ def _record_model(
         "installed_total": int(b.installed.sum()),
         "welfare_usd": float((b.installed * b.traits.value).sum()),
         "revenue_usd": spend,
+        "supply_gap": s.gap,
     }
     recorder.record_model(w.step, columns)
+
+
+DROP = 0.5  # a week's allocation below this share of the week before's is explained by an event
+
+
+def _allocation_drop(w: Week, p: Parties, recorder: Recorder) -> None:
+    """An event saying why, when this week's allocation is under half of last week's."""
+    if w.step == 0:
+        return
+    before = {k: int(recorder.model[k][w.step - 1]) for k in ("allocated", "ordered", "capacity")}
+    now = {k: int(recorder.model[k][w.step]) for k in ("allocated", "ordered", "capacity")}
+    if now["allocated"] >= DROP * before["allocated"]:
+        return
+    if now["capacity"] < DROP * before["capacity"] or now["capacity"] < now["ordered"]:
+        why = f"output fell from {before['capacity']:,} to {now['capacity']:,}"
+    else:
+        why = (
+            f"orders fell from {before['ordered']:,} to {now['ordered']:,} "
+            "as buyers' needs were met or budgets spent"
+        )
+    text = f"Allocation fell from {before['allocated']:,} to {now['allocated']:,} GPUs: {why}"
+    units = before["allocated"] - now["allocated"]
+    p.supplier.ledger.record(
+        Event(w.step, EventKind.ALLOCATION_DROP, "Nvidia", units=units, text=text)
+    )
 
 
 def _discrepancy_onsets(w: Week, p: Parties, gap: np.ndarray) -> None:

@@ -38,6 +38,7 @@ class BuyerTraits:
     statement: np.ndarray  # publicly stated installed base (0: none)
     statement_week: np.ndarray  # week the statement refers to
     statement_made: np.ndarray  # week it was made: a gap counts from then
+    orders_from: np.ndarray  # first week the buyer books orders
     target: np.ndarray  # [week, buyer] target installed base
     slots: np.ndarray  # [week, buyer] data-centre slots that can be powered
 
@@ -62,7 +63,7 @@ class Buyers:
         self.fill = np.ones(n)
         self.response = np.zeros(n)
         self.spend_cum = np.zeros(n)
-        self.ahead = np.ones(n, dtype=np.int64)  # weeks of need the current orders cover
+        self.ahead = np.ones(n)  # weeks of need the current orders cover
         self.max_price = traits.max_price.astype(float)  # a firm's decision may change these two
         self.concession = traits.concession.astype(float)
         self.statement_gap = np.zeros(n, dtype=np.int64)  # units stated beyond bookings
@@ -77,12 +78,19 @@ class Buyers:
 
     def update_needs(self, week: int, lead_time: np.ndarray) -> None:
         """True outstanding need: the target one quoted lead time ahead (at most `horizon` weeks)
-        minus what the buyer has or has coming. Long lead times make buyers book further ahead."""
-        ahead = np.minimum(self.horizon, np.ceil(lead_time)).astype(np.int64)
-        self.ahead = np.maximum(1, ahead)
-        rows = np.minimum(week + ahead, len(self.traits.target) - 1)
-        target = self.traits.target[rows, np.arange(self.n)]
-        self.need = np.maximum(0, target - self.installed - self.idle - self.in_transit)
+        minus what the buyer has or has coming. Long lead times make buyers book further ahead.
+        The target is read between whole weeks, so a lead time that shrinks by a fraction of a
+        week trims the need by that fraction, not by a whole week's growth."""
+        ahead = np.clip(lead_time, 1.0, max(1, self.horizon))
+        self.ahead = ahead
+        last = len(self.traits.target) - 1
+        lo = np.minimum(week + np.floor(ahead).astype(np.int64), last)
+        hi = np.minimum(lo + 1, last)
+        cols = np.arange(self.n)
+        low, high = self.traits.target[lo, cols], self.traits.target[hi, cols]
+        target = np.round(low + (ahead - np.floor(ahead)) * (high - low)).astype(np.int64)
+        need = np.maximum(0, target - self.installed - self.idle - self.in_transit)
+        self.need = np.where(week >= self.traits.orders_from, need, 0)
 
     def strategy_orders(self) -> np.ndarray:
         """What each buyer's ordering strategy would order this week (updates multipliers)."""
@@ -122,11 +130,13 @@ class Buyers:
         """Update fill-rate and response estimates from what the mechanism granted.
 
         An order books `ahead` weeks of need, so both are measured over those weeks: the fill rate
-        is the share of its book that this week's rate would deliver in time (1 when on track), and
-        the response the extra units an extra unit ordered would bring in that time."""
+        is the share of its true need that this week's rate would deliver in time (1 when on
+        track; padding its order does not lower it, so phantom orders go once the need is met),
+        and the response the extra units an extra unit ordered would bring in that time."""
         has_order = self.ordered > 0
         on_track = granted * self.ahead
-        observed = np.divide(on_track, self.ordered, out=np.ones(self.n), where=has_order)
+        wanted = np.minimum(self.need, self.ordered)
+        observed = np.divide(on_track, wanted, out=np.ones(self.n), where=has_order & (wanted > 0))
         observed = np.minimum(observed, 1.0)
         response = np.minimum(response * self.ahead, 1.0)
         self.fill = np.where(

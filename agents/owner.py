@@ -27,6 +27,20 @@ class Scripted:
     swap: tuple[tuple[int, int], ...]  # (week, units) the receiver's later units go back
     action: OwnerAction
 
+    @property
+    def last_week(self) -> int:
+        return self.week + self.action.weeks - 1
+
+
+@dataclass(slots=True)
+class OpenAction:
+    """A dated action under way: the supplier's answer and the units moved so far."""
+
+    scripted: Scripted
+    answer: str
+    moved: int = 0
+    shipped: int = 0  # of which units already on the road
+
 
 class Owner(mesa.Agent):
     """Reprioritizes supply among its firms through redirect requests to the supplier."""
@@ -48,6 +62,7 @@ class Owner(mesa.Agent):
         self.debt = np.zeros(len(names), dtype=np.int64)  # net units moved away from each firm
         self.cost = np.zeros(len(names))  # USD of GPU-weeks each firm could have run with them
         self.scripted = [_resolve(a, start, names) for a in cfg.actions]
+        self.open_actions: list[OpenAction] = []
 
     def active(self, week: int) -> bool:
         """Whether the owner reviews its firms this week: a policy, inside its window, on a

@@ -59,6 +59,7 @@ _ARRAY_KEYS = (
     "statement",
     "statement_week",
     "statement_made",
+    "orders_from",
     "target",
     "slots",
 )
@@ -92,6 +93,7 @@ def _firm_row(s: Scenario, f: Firm, start: dt.date, rows: int, k: int) -> dict:
         "statement": f.statement,
         "statement_week": week_of(start, f.statement_date) if f.statement_date else rows,
         "statement_made": week_of(start, f.statement_made) if f.statement_made else 0,
+        "orders_from": week_of(start, f.orders_from) if f.orders_from else 0,
         "target": _target_path(f, start, rows),
         "slots": _slot_path(f, start, rows),
     }
@@ -149,6 +151,7 @@ def _long_tail(s: Scenario, rng: np.random.Generator, rows: int) -> dict:
         "statement": np.zeros(n, dtype=np.int64),
         "statement_week": np.full(n, rows),
         "statement_made": np.zeros(n, dtype=np.int64),
+        "orders_from": np.zeros(n, dtype=np.int64),
         "target": np.round(np.outer(ramp, need)).astype(np.int64),
         "slots": np.full((rows, n), np.iinfo(np.int32).max, dtype=np.int64),
     }

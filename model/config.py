@@ -175,6 +175,14 @@ class OwnerAction:
         ),
         choices=SOURCE_CHOICES,
     )
+    weeks: int = param(
+        1,
+        label="Weeks to carry it out",
+        help="what cannot move in the first week moves from the donor's next shipments",
+        min=1,
+        max=52,
+        unit="weeks",
+    )
     swap: tuple[tuple[str, int], ...] = param(
         (),
         label="Units going back [[date, units], ...]",
@@ -282,6 +290,11 @@ class Firm:
     )
     statement_date: str = param(
         "", label="Date the statement refers to", help="YYYY-MM-DD, on or after start_date"
+    )
+    orders_from: str = param(
+        "",
+        label="First date the firm books orders",
+        help="YYYY-MM-DD, e.g. a firm founded or funded during the run (empty: from the start)",
     )
     statement_made: str = param(
         "",

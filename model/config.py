@@ -279,7 +279,13 @@ class Firm:
         1_000.0, label="Value per deployed GPU-week", min=0.0, max=1e7, unit="USD"
     )
     max_price_usd: float = param(45_000.0, label="Highest unit price", min=0.0, max=1e7, unit="USD")
-    patience: float = param(0.98, label="Patience (weekly discount factor)", min=0.0, max=1.0)
+    patience: float = param(
+        0.98,
+        label="Patience (weekly discount factor)",
+        help="in (0, 1]: a discount factor of 0 would end every negotiation before it starts",
+        min=0.001,
+        max=1.0,
+    )
     ordering: str = param("truthful", label="Ordering strategy", choices=ORDERING_CHOICES)
     inflation: float = param(
         1.5, label="Inflation factor (fixed) or ceiling (adaptive)", min=1.0, max=20.0

@@ -38,6 +38,7 @@ class SwapDebt:
     owed: int
     due: int  # first week of repayment
     agreed: bool = False  # a dated exchange: repaid whether or not the creditor still needs them
+    note: str = ""  # what the exchange was (shown in the repayment events)
 
 
 class Supplier(mesa.Agent):
@@ -136,9 +137,11 @@ class Supplier(mesa.Agent):
         """Record that `debtor`'s later units go back to `creditor`, from `swap_delay_weeks` on."""
         self.swaps.append(SwapDebt(creditor, debtor, units, week + self.policy.swap_delay_weeks))
 
-    def book_exchange(self, creditor: int, debtor: int, units: int, due: int) -> None:
+    def book_exchange(
+        self, creditor: int, debtor: int, units: int, due: int, note: str = ""
+    ) -> None:
         """Record that `debtor`'s units from week `due` on go to `creditor` (an agreed swap)."""
-        self.swaps.append(SwapDebt(creditor, debtor, units, due, agreed=True))
+        self.swaps.append(SwapDebt(creditor, debtor, units, due, agreed=True, note=note))
 
     def due_swaps(self, week: int) -> list[SwapDebt]:
         """Swaps whose repayment has begun, oldest first."""

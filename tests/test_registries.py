@@ -59,6 +59,7 @@ def test_every_choice_field_offers_exactly_its_registry() -> None:
         "owner.policy": tuple(POLICIES),
         "firms.A.ordering": tuple(ORDERING),
         "firms.A.concession": tuple(CONCESSION),
+        "firms.A.after_targets": ("trend", "hold"),  # how a target goes on after its last date
         "long_tail.ordering": tuple(ORDERING),
     }
     defaults = {r.path: r.default for r in rows if r.meta.choices is not None}

@@ -6,6 +6,8 @@ and the owner's accounts always agree; every answer is an event, charged through
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from agents.owner import OpenAction, Scripted
@@ -86,7 +88,7 @@ def book_exchange(w: Week, p: Parties, a: Scripted, moved: int) -> None:
     for week, units in a.swap:
         back = min(units, left)
         if back > 0:
-            p.supplier.book_exchange(a.donor, a.receiver, back, week)
+            p.supplier.book_exchange(a.donor, a.receiver, back, week, a.action.note)
             left -= back
 
 
@@ -101,9 +103,11 @@ def record_action(w: Week, p: Parties, o: OpenAction, moved: int, shipped: int) 
         return
     what = "shipped GPUs" if a.source == "shipped" or shipped == moved else "GPUs"
     if o.moved > moved:  # a later week of the action
-        text = f"{who} redirects {moved:,} more {what} from {d} to {r} ({o.moved:,} of {a.units:,})"
+        text = (
+            f"{who} redirected {moved:,} more {what} from {d} to {r} ({o.moved:,} of {a.units:,})"
+        )
     else:
-        text = f"{who} redirects {moved:,} {what} from {d} to {r}"
+        text = f"{who} redirected {moved:,} {what} from {d} to {r}"
         if moved < a.units and a.action.weeks > 1:
             text += f", the first of {a.units:,} slated for {d}"
         text += _exchange(p, o, d, r)
@@ -120,13 +124,16 @@ def _exchange(p: Parties, o: OpenAction, donor: str, receiver: str) -> str:
     if not o.scripted.swap:
         return f"; {receiver}'s later units go back to {donor}"
     back = min(o.scripted.units, sum(u for _, u in o.scripted.swap))
-    months = " and ".join(_month(p, week) for week, _ in o.scripted.swap)
+    months = _months([p.calendar(week) for week, _ in o.scripted.swap])
     return f"; in exchange {receiver}'s {back:,} units slated for {months} go to {donor}"
 
 
-def _month(p: Parties, week: int) -> str:
-    """`January 2024` for a week of the run."""
-    return p.calendar(week).strftime("%B %Y")
+def _months(days: list[dt.date]) -> str:
+    """`January and June 2024`, or `December 2024 and January 2025`."""
+    if len({d.year for d in days}) == 1:
+        names = [d.strftime("%B") for d in days]
+        return f"{' and '.join(names)} {days[0].year}"
+    return " and ".join(d.strftime("%B %Y") for d in days)
 
 
 def move(w: Week, p: Parties, r: RedirectRequest) -> int:
@@ -188,6 +195,7 @@ def repay_swaps(w: Week, p: Parties, transit_weeks: int = 0) -> None:
         room[debt.creditor] -= units
         debtor, creditor = names[debt.debtor], names[debt.creditor]
         text = f"Swap repaid: {units:,} of {debtor}'s units rescheduled to {creditor}"
+        text += f" ({debt.note})" if debt.note else ""
         event = Event(w.step, EventKind.SWAP_REPAY, debtor, creditor, units, text=text)
         ledger.record(event, "reschedule")
     p.supplier.settle_swaps()

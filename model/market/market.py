@@ -54,6 +54,8 @@ class GpuMarket(mesa.Model):
         steps: int | None = None,
     ) -> None:
         config = load_scenario(scenario, overrides)
+        if steps is not None and steps > config.weeks:  # a longer run is validated as such
+            config = load_scenario(config, {"weeks": int(steps)})
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.seed = seed

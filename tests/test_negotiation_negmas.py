@@ -6,6 +6,7 @@ NegMAS is AGPL and heavy, so it is only a test reference: ``pip install -e .[neg
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 
 import numpy as np
@@ -173,3 +174,29 @@ def test_random_problems_match_negmas(seed) -> None:
         expected = _run(mechanism, sides)
         parties = [Party(f"p{i}", u[i], float(exps[i]), float(reserved[i])) for i in (0, 1)]
         assert _ours(negotiate(levels, *parties, rounds)) == expected
+
+
+@pytest.mark.parametrize("first", ["seller", "buyer"])
+@pytest.mark.parametrize(("seller", "buyer"), list(itertools.product(NEGOTIATORS, repeat=2)))
+def test_cli_reports_step_as_negmas_counts_it(seller, buyer, first, capsys) -> None:
+    """`gpu-alloc negotiate --json` reports NegMAS's `state.step` when the negotiation ends (an
+    agreement in the first round is step 1) and the same agreement."""
+    from experiments.cli import main
+
+    flags = ["--seller", seller, "--buyer", buyer, "--rounds", "20", "--first", first]
+    assert main(["negotiate", *flags, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    mechanism = SAOMechanism(
+        issues=[make_issue(values=list(range(101)), name="price")], n_steps=20, time_limit=None
+    )
+    prices = list(range(101))
+    s = _ufun(mechanism, {"price": (prices, rising(prices, 0, 100))}, [1.0], 0.0)
+    b = _ufun(mechanism, {"price": (prices, falling(prices, 0, 100))}, [1.0], 0.0)
+    sides = [(NEGOTIATORS[seller](name="seller"), s), (NEGOTIATORS[buyer](name="buyer"), b)]
+    for negotiator, ufun in sides if first == "seller" else sides[::-1]:
+        mechanism.add(negotiator, ufun=ufun)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = mechanism.run()
+    assert out["step"] == state.step
+    assert out["agreement"] == (None if state.agreement is None else state.agreement[0])

@@ -127,7 +127,6 @@ class EventKind(StrEnum):
     EXPANSION = "expansion"
     OUTPUT_CUT = "output_cut"
     ALLOCATION_DROP = "allocation_drop"
-    ACTION = "action"
 
 
 @dataclass(frozen=True, slots=True)

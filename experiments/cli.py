@@ -1,6 +1,8 @@
 """`gpu-alloc`: the command line. Commands and output columns are a contract outside tools rely on.
 
-Exit codes: 0 on success, 2 on bad input (one line on stderr, no traceback).
+`scenarios`, `run`, `allocate` and `negotiate` live here; `sweep`, `report` and `bench` register
+themselves from their packages. Exit codes: 0 on success, 2 on bad input (one line on stderr, no
+traceback, nothing started).
 """
 
 from __future__ import annotations
@@ -9,30 +11,36 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from experiments import runner
+from experiments.bench.cli import register as register_bench
+from experiments.cli_common import (
+    BAD_INPUT,
+    Parser,
+    UsageError,
+    out_folder,
+    positive,
+    whole,
+)
+from experiments.record_cli import register as register_record
+from experiments.sweeps.cli import register as register_sweeps
 from model import mechanisms
+from model.market import GpuMarket
 from model.negotiation import price_negotiation
 from model.params import ScenarioError
 from model.records import MechanismContext
 from model.scenario import load_scenario, scenario_names
 
-BAD_INPUT = 2
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported in one line, exit code 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line and raise instead of printing usage."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+# Bounds of the negotiation demo, so that the largest accepted problem takes well under a second:
+# the engine's work grows with rounds x prices (measured: 10,000 rounds over 0..100,000 ~0.1 s).
+# Agreements come within ~60 rounds at the default 100, and prices up to $100,000 a unit fit.
+MAX_ROUNDS = 10_000
+MAX_PRICE = 100_000
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -42,15 +50,32 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = runner.parse_overrides(args.set)
     if args.format not in runner.FORMATS:
         raise UsageError(f"--format: {args.format!r} is not one of: {', '.join(runner.FORMATS)}")
-    m = runner.run_scenario(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
-    paths = runner.write_tables(m.tables(), Path(args.out), args.format)
-    s = runner.summary(m)
+    out = out_folder(args.out)
+    earlier = runner.existing_tables(out)
+    if earlier and not args.force:
+        names = ", ".join(p.name for p in earlier)
+        raise UsageError(
+            f"--out {out}: already holds the tables of a run ({names}); "
+            "add --force to overwrite them, or choose another folder"
+        )
+    scenario = load_scenario(args.scenario, runner.parse_overrides(args.set))
+    limit = runner.max_weeks(scenario)
+    if args.steps is not None and args.steps > limit:
+        raise UsageError(f"--steps: at most {limit:,} weeks, got {args.steps:,}")
+    m = runner.run_scenario(scenario, seed=args.seed, steps=args.steps)
+    paths = runner.write_tables(m.tables(), out, args.format)
+    print_run(m, runner.summary(m), paths)
+    return 0
+
+
+def print_run(m: GpuMarket, s: dict[str, Any], paths: list[Path]) -> None:
+    """The run's summary: what ran, the headline figures, and the files written."""
+    config = m.config
     print(
-        f"{m.config.name}: {s['weeks']} weeks from {m.config.start_date}, seed {m.seed}, "
-        f"mechanism {m.config.market.mechanism}, owner policy {m.config.owner.policy}"
+        f"{config.name}: {s['weeks']} weeks from {config.start_date}, seed {m.seed}, "
+        f"mechanism {config.market.mechanism}, owner policy {config.owner.policy}"
     )
     print(
         f"  produced {s['produced']:,}  allocated {s['allocated']:,}  "
@@ -61,23 +86,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"Jain (fill) {s['mean_jain_fill']:.3f}  welfare ${s['welfare_busd']:.1f}B"
     )
     print("  wrote " + ", ".join(str(p) for p in paths))
-    return 0
 
 
 def int_list(text: str, flag: str) -> np.ndarray:
+    """Comma-separated whole numbers in [0, MAX_UNITS], the mechanisms' bound on units."""
     try:
         values = [int(v) for v in text.split(",") if v.strip() != ""]
     except ValueError:
         raise UsageError(f"{flag}: expected comma-separated whole numbers, got {text!r}") from None
-    if any(v < 0 for v in values):
-        raise UsageError(f"{flag}: values must be >= 0, got {text!r}")
+    if any(not 0 <= v <= mechanisms.MAX_UNITS for v in values):
+        raise UsageError(f"{flag}: values must lie in [0, {mechanisms.MAX_UNITS:,}], got {text!r}")
     return np.asarray(values, dtype=np.int64)
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:
     orders = int_list(args.orders, "--orders")
-    if args.capacity < 0:
-        raise UsageError(f"--capacity: must be >= 0, got {args.capacity}")
     extra = {}
     for flag, key in (("needs", "needs"), ("past", "past"), ("tiers", "tiers")):
         text = getattr(args, flag)
@@ -101,6 +124,8 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def cmd_negotiate(args: argparse.Namespace) -> int:
+    if args.price_min >= args.price_max:
+        raise UsageError(f"--price-min {args.price_min} must be below --price-max {args.price_max}")
     try:
         result = price_negotiation(
             args.seller, args.buyer, args.rounds, args.price_min, args.price_max, args.first
@@ -109,11 +134,8 @@ def cmd_negotiate(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     agreement = None if result.agreement is None else int(result.agreement)
     if args.json:
-        print(
-            json.dumps(
-                {"agreement": agreement, "step": result.step if agreement is not None else None}
-            )
-        )
+        step = result.step if agreement is not None else None
+        print(json.dumps({"agreement": agreement, "step": step}))
     elif agreement is None:
         print(f"no agreement after {args.rounds} rounds")
     else:
@@ -121,15 +143,48 @@ def cmd_negotiate(args: argparse.Namespace) -> int:
     return 0
 
 
-def positive(text: str) -> int:
-    """argparse type: a whole number >= 1 (argparse names it in its error message)."""
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
+def add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a scenario and write the model, firms and events tables")
+    p.add_argument("--scenario", default="baseline", help="built-in name or path to a TOML file")
+    p.add_argument("--steps", type=positive, help="weeks to simulate (default: the scenario's)")
+    p.add_argument(
+        "--seed",
+        type=whole(0, runner.MAX_SEED),
+        help="random seed, 0 to 2**63-1 (default: the scenario's)",
+    )
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)"
+    )
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--format", default="csv", help="csv or parquet")
+    p.add_argument("--force", action="store_true", help="overwrite the tables of an earlier run")
+    p.set_defaults(func=cmd_run)
 
 
-positive.__name__ = "positive integer"
+def add_allocate(sub: argparse._SubParsersAction) -> None:
+    units = whole(0, mechanisms.MAX_UNITS)
+    p = sub.add_parser("allocate", help="apply one allocation mechanism once")
+    p.add_argument("--mechanism", required=True, help=", ".join(mechanisms.mechanism_names()))
+    p.add_argument("--capacity", type=units, required=True)
+    p.add_argument("--orders", required=True, help="q1,q2,...")
+    p.add_argument("--needs", help="true needs d1,d2,...")
+    p.add_argument("--past", help="past purchases (turn_and_earn)")
+    p.add_argument("--tiers", help="tiers, 0 first (priority)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_allocate)
+
+
+def add_negotiate(sub: argparse._SubParsersAction) -> None:
+    price = whole(0, MAX_PRICE)
+    p = sub.add_parser("negotiate", help="one bilateral price negotiation")
+    p.add_argument("--seller", required=True, help="boulware, linear or conceder")
+    p.add_argument("--buyer", required=True, help="boulware, linear or conceder")
+    p.add_argument("--rounds", type=whole(1, MAX_ROUNDS), default=100)
+    p.add_argument("--price-min", type=price, default=0)
+    p.add_argument("--price-max", type=price, default=100)
+    p.add_argument("--first", choices=("seller", "buyer"), default="seller")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_negotiate)
 
 
 def build_parser() -> Parser:
@@ -138,53 +193,16 @@ def build_parser() -> Parser:
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     sub.add_parser("scenarios", help="list the built-in scenarios").set_defaults(func=cmd_scenarios)
-
-    p = sub.add_parser("run", help="run a scenario and write the model, firms and events tables")
-    p.add_argument("--scenario", default="baseline", help="built-in name or path to a TOML file")
-    p.add_argument("--steps", type=positive, help="weeks to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    p.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)"
-    )
-    p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--format", default="csv", help="csv or parquet")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("allocate", help="apply one allocation mechanism once")
-    p.add_argument("--mechanism", required=True, help=", ".join(mechanisms.mechanism_names()))
-    p.add_argument("--capacity", type=int, required=True)
-    p.add_argument("--orders", required=True, help="q1,q2,...")
-    p.add_argument("--needs", help="true needs d1,d2,...")
-    p.add_argument("--past", help="past purchases (turn_and_earn)")
-    p.add_argument("--tiers", help="tiers, 0 first (priority)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_allocate)
-
-    p = sub.add_parser("negotiate", help="one bilateral price negotiation")
-    p.add_argument("--seller", required=True, help="boulware, linear or conceder")
-    p.add_argument("--buyer", required=True, help="boulware, linear or conceder")
-    p.add_argument("--rounds", type=positive, default=100)
-    p.add_argument("--price-min", type=int, default=0)
-    p.add_argument("--price-max", type=int, default=100)
-    p.add_argument("--first", choices=("seller", "buyer"), default="seller")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_negotiate)
-
-    for register in extra_commands():
-        register(sub)
+    for add in (
+        add_run,
+        add_allocate,
+        add_negotiate,
+        register_record,
+        register_sweeps,
+        register_bench,
+    ):
+        add(sub)
     return parser
-
-
-def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Commands defined next to their implementation (sweeps, reports, benchmarks)."""
-    found = []
-    for module in ("experiments.sweep_cli", "experiments.bench"):
-        try:
-            found.append(__import__(module, fromlist=["register"]).register)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

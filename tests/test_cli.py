@@ -10,8 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments import runner
 from experiments.cli import main
+from model.figures import RUN_SUMMARY, figures
 from model.market import GpuMarket
+
+
+@pytest.fixture(scope="module")
+def classroom_run() -> GpuMarket:
+    return GpuMarket("classroom", seed=3, steps=20).run()
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -121,7 +128,7 @@ def test_negotiate_reports_agreement_and_step(capsys) -> None:
         ),
         (
             ["allocate", "--mechanism", "uniform", "--capacity", "-1", "--orders", "1"],
-            "--capacity: must be >= 0",
+            "argument --capacity: expected a whole number from 0 to 2,147,483,647, got '-1'",
         ),
         (
             [
@@ -174,3 +181,53 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_run_refuses_an_earlier_runs_folder_unless_forced(capsys, tmp_path: Path) -> None:
+    args = ["run", "--scenario", "classroom", "--steps", "2", "--out", str(tmp_path)]
+    assert run_cli(capsys, *args)[0] == 0
+    before = (tmp_path / "model.csv").read_text()
+    code, out, err = run_cli(capsys, *args, "--seed", "9")
+    assert (code, out) == (2, "") and "add --force to overwrite them" in err
+    assert (tmp_path / "model.csv").read_text() == before
+    code, out, _ = run_cli(capsys, *args, "--seed", "9", "--force")
+    assert (
+        code == 0
+        and "seed 9" in out
+        and sorted(p.name for p in tmp_path.iterdir())
+        == [
+            "events.csv",
+            "firms.csv",
+            "model.csv",
+        ]
+    )
+
+
+def test_run_summary_is_the_run_summary_figures(classroom_run: GpuMarket) -> None:
+    s = runner.summary(classroom_run)
+    f = figures(classroom_run.model_table(), RUN_SUMMARY)
+    assert list(s) == [
+        "weeks",
+        "produced",
+        "allocated",
+        "redirected",
+        "friction",
+        "mean_order_inflation",
+        "mean_jain_fill",
+        "welfare_busd",
+        "revenue_busd",
+        "installed_end",
+    ]
+    assert (s["produced"], s["allocated"], s["redirected"]) == (
+        int(f["produced"]),
+        int(f["allocated"]),
+        int(f["redirected"]),
+    )
+    assert (s["friction"], s["mean_order_inflation"], s["mean_jain_fill"]) == (
+        f["friction"],
+        f["order_inflation"],
+        f["jain_fill"],
+    )
+    assert (s["welfare_busd"], s["revenue_busd"]) == (f["welfare"] / 1e9, f["revenue"] / 1e9)
+    model = classroom_run.model_table()
+    assert s["weeks"] == len(model) and s["produced"] == int(model.capacity.sum())

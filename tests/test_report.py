@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.design import design_table
-from experiments.report import interval, markdown, sobol_table, summary_table, write_report
-from experiments.spec import load_spec
 from experiments.sweep import run_sweep, spec_info
+from experiments.sweeps.design import design_table
+from experiments.sweeps.report import write_report
+from experiments.sweeps.spec import load_spec
+from experiments.sweeps.tables import interval, markdown, sobol_table, summary_table
 
 PNG = b"\x89PNG\r\n\x1a\n"
 GRID = {

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.executors import SweepError
 from experiments.sweep import run_sweep
+from experiments.sweeps.errors import SweepError
 from tests.test_sweep_run import toml_spec
 
 distributed = pytest.importorskip("distributed")

@@ -43,16 +43,22 @@ FAILING = {
 
 
 def toml_spec(path: Path, data: dict) -> Path:
-    """Write a spec dict as TOML (enough of TOML for these specs)."""
+    """Write a spec dict as TOML: scalars and lists as JSON (which TOML reads alike), tables as
+    `[table]` sections with quoted keys, nested tables as `[table."key"]`."""
 
-    def value(v: object) -> str:
-        return json.dumps(v)
+    def section(name: str, table: dict) -> list[str]:
+        lines = [f"[{name}]"] if name else []
+        lines += [
+            f"{json.dumps(k)} = {json.dumps(v)}"
+            for k, v in table.items()
+            if not isinstance(v, dict)
+        ]
+        for k, v in table.items():
+            if isinstance(v, dict):
+                lines += section(f"{name}.{json.dumps(k)}" if name else json.dumps(k), v)
+        return lines
 
-    lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for table, items in ((k, v) for k, v in data.items() if isinstance(v, dict)):
-        lines.append(f"[{table}]")
-        lines += [f'"{k}" = {value(v)}' for k, v in items.items()]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(section("", data)) + "\n")
     return path
 
 

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from experiments.design import design_table, sample_points
-from experiments.spec import load_spec, spec_names
+from experiments.sweeps.design import design_table, sample_points
+from experiments.sweeps.keep import DEFAULT_METRICS
+from experiments.sweeps.spec import load_spec, spec_names
+from model.figures import FIGURES, SWEEP_DEFAULT
+from model.market import GpuMarket
 from model.params import ScenarioError
+from model.recorder import FIRM_COLUMNS, MODEL_COLUMNS
 
 SMALL = {
     "name": "small",
@@ -19,6 +23,19 @@ SMALL = {
     "replications": 2,
     "grid": {"market.mechanism": ["uniform", "linear"], "supply.scale": [0.6, 1.0]},
 }
+
+# Nine parameters that each accept 1..10: ten values each make a grid of 10**9 combinations.
+GRID9 = (
+    "supply.transit_weeks",
+    "market.negotiation_rounds",
+    "friction.redirect",
+    "friction.reschedule",
+    "friction.cancel",
+    "friction.refusal",
+    "firms.*.installed",
+    "firms.*.slots",
+    "firms.*.value_usd",
+)
 
 
 def spec(**changes: object) -> dict:
@@ -164,8 +181,24 @@ def test_keep_expands_wildcards() -> None:
         ({"fixed": {"supply.scale": 0.5}}, "supply.scale: already set in fixed"),
         ({"fixed": {"owner.priority": ["xAI"]}}, "owner.priority: must list exactly"),
         ({"seeds": [1, 2]}, "seeds: give either seeds or replications"),
-        ({"replications": 0}, "replications: must be >= 1"),
-        ({"steps": 0}, "steps: must be >= 1"),
+        ({"replications": 0}, "replications: must lie in [1, 1,000,000], got 0"),
+        ({"steps": 0}, "steps: must lie in [1, 1,040], got 0"),
+        ({"steps": 10**9}, "steps: must lie in [1, 1,040], got 1000000000"),
+        ({"seed": -1}, "seed: must lie in [0, 2**63-1], got -1"),
+        ({"replications": None, "seeds": [0, -1]}, "seeds: expected a list of whole numbers in"),
+        ({"replications": None, "seeds": [2**63]}, "seeds: expected a list of whole numbers in"),
+        (
+            {"seed": 2**63 - 2, "replications": 3},
+            "replications: seeds 9223372036854775806 to 9223372036854775808 go past 2**63-1",
+        ),
+        (
+            {"sample": {"n": 10**9, "ranges": {"supply.scale": [0.5, 1.5]}}},
+            "sample.n: expected a whole number from 1 to 1,000,000, got 1000000000",
+        ),
+        (
+            {"replications": 1, "grid": {key: list(range(1, 11)) for key in GRID9}},
+            "the design has 1,000,000,000 runs; at most 1,000,000 a sweep",
+        ),
         ({"scenario": "nowhere"}, "scenario: nowhere: no such scenario"),
         (
             {"sample": {"method": "grid", "n": 4, "ranges": {"supply.growth_weekly": [0, 0.1]}}},
@@ -220,3 +253,33 @@ def test_bad_spec_files_name_the_file(tmp_path: Path) -> None:
         load_spec(broken)
     with pytest.raises(ScenarioError, match="no such spec file or built-in spec"):
         load_spec("no-such-spec")
+
+
+def test_default_metrics_are_the_headline_figures_in_their_old_order() -> None:
+    assert tuple(FIGURES[k].metric for k in SWEEP_DEFAULT) == DEFAULT_METRICS
+    assert DEFAULT_METRICS == (
+        "order_inflation.mean",
+        "jain_fill.mean",
+        "gini_alloc.mean",
+        "price_usd.mean",
+        "lead_time_weeks.mean",
+        "backlog.final",
+        "idle_total.mean",
+        "installed_total.final",
+        "redirected_units.sum",
+        "friction.sum",
+        "welfare_usd.sum",
+        "revenue_usd.sum",
+    )
+
+
+def test_kept_names_are_checked_against_the_recorders_columns_without_a_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_runs(*args: object, **kwargs: object) -> None:
+        raise AssertionError("checking a spec must not build a market")
+
+    monkeypatch.setattr(GpuMarket, "__init__", no_runs)
+    every = [f"{c}.max" for c in MODEL_COLUMNS] + [f"firms.Tesla.{c}.final" for c in FIRM_COLUMNS]
+    s = load_spec(spec(keep={"metrics": every, "series": list(MODEL_COLUMNS)}))
+    assert s.metrics == tuple(every) and s.series == MODEL_COLUMNS

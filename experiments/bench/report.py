@@ -1,5 +1,5 @@
-"""What `gpu-alloc bench` prints: the figures as plain-text tables (or Markdown), and the goals of
-issue 5 with the measured value beside each and whether it is met.
+"""What `gpu-alloc bench` prints: the figures as plain-text tables (or Markdown), and the goals
+with the measured value beside each and whether it is met.
 """
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-ORDER = ("baseline", "scale", "floor", "negotiation", "sweep", "memory")  # as `bench.SECTIONS`
+from experiments.bench.common import SECTIONS
+
 FLAT_SHARE = 0.10  # "flat": after the first tenth of the sweep, RSS grows by at most this share
 
 
@@ -247,7 +248,7 @@ def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
                 ),
             )
         )
-    runs = [r.get("runs", {}).get(name) for name in ORDER if name in r]
+    runs = [r.get("runs", {}).get(name) for name in SECTIONS if name in r]
     return [
         (f"{title} {when(run)}" if run else title, body)
         for (title, body), run in zip(out, runs, strict=True)
@@ -294,7 +295,7 @@ def load(averages: list[float]) -> str:
 def render_text(r: dict[str, Any]) -> str:
     parts = [f"gpu-alloc bench: {header(r)}"]
     parts += [f"\n{title}\n{body}" for title, body in sections(r)]
-    parts.append(f"\nGoals (issue 5)\n{goal_table(r)}")
+    parts.append(f"\nGoals\n{goal_table(r)}")
     return "\n".join(parts)
 
 
@@ -307,15 +308,15 @@ def render_markdown(r: dict[str, Any]) -> str:
     ]
     for title, body in sections(r, md=True):
         parts += [f"**{title}**", "", body, ""]
-    parts += ["**Goals (issue 5)**", "", goal_table(r, md=True), "", HOW, ""]
+    parts += ["**Goals**", "", goal_table(r, md=True), "", HOW, ""]
     return "\n".join(parts)
 
 
 HOW = """\
-How it is measured (`experiments/bench*.py`): wall-clock medians. (1) building and running the
+How it is measured (`experiments/bench/`): wall-clock medians. (1) building and running the
 model. (2) `long-tail` with N small buyers, running time only, divided by the weeks. (3) the
 model's own orders, capacity and context after 10 weeks; the floor is the simplest correct numpy
-code of the rule (`experiments/bench_floor.py`), checked to give the same units; the allocate
+code of the rule (`experiments/bench/floor.py`), checked to give the same units; the allocate
 phase is the supplier's weekly call (allocation and responsiveness). (4) the 9 strategy pairs x
 both openers x 20 and 100 rounds over prices 0..100, NegMAS's `SAOMechanism` with its TB
 negotiators against ours; every agreement and its round compared. (5) each sweep in a fresh

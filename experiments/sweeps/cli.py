@@ -1,7 +1,8 @@
 """`gpu-alloc sweep` and `gpu-alloc report`: registered into the CLI by `experiments.cli`.
 
 Exit codes: 0 all runs ok, 1 the sweep finished but some runs failed (they are in runs.parquet),
-2 bad input (spec, options, unreachable workers), 130 interrupted (finish with --resume).
+2 bad input (spec, options, unreachable workers, a full disk, a folder in use), 130 interrupted by
+Ctrl-C and 143 by SIGTERM (finish with --resume).
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from experiments.cli import positive
+from experiments.cli_common import (
+    UsageError,
+    local_workers,
+    out_folder,
+    positive,
+    scheduler_address,
+    seconds,
+)
 
 SOME_FAILED = 1
-INTERRUPTED = 130
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.sweep import SweepInterrupted, run_sweep
+    from experiments.sweeps.driver import run_sweep
+    from experiments.sweeps.errors import SweepInterrupted
 
     if args.dask and args.dask_local:
-        from experiments.cli import UsageError
-
         raise UsageError("give either --dask ADDRESS or --dask-local N, not both")
     if args.dask or args.dask_local:
         kind, workers = "dask", args.dask_local
@@ -32,7 +38,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         result = run_sweep(
             args.spec,
-            args.out,
+            out_folder(args.out),
             executor=kind,
             workers=workers,
             address=args.dask,
@@ -44,7 +50,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     except SweepInterrupted as exc:
         print(f"gpu-alloc: {exc}", file=sys.stderr)
-        return INTERRUPTED
+        return exc.exit_code
     print_summary(result.summary, result.out)
     return SOME_FAILED if result.summary["failed"] else 0
 
@@ -66,7 +72,7 @@ def print_summary(s: dict[str, Any], out: Path) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from experiments.report import write_report
+    from experiments.sweeps.report import write_report
 
     outcomes = [o.strip() for o in args.outcomes.split(",")] if args.outcomes else None
     for path in write_report(args.dir, outcomes=outcomes):
@@ -92,14 +98,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("spec", help="spec file or built-in spec name")
     p.add_argument("--out", required=True, help="results directory")
-    p.add_argument("--workers", type=positive, default=1, help="local worker processes (1: serial)")
-    p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
     p.add_argument(
-        "--dask-local", type=positive, metavar="N", help="start a Dask LocalCluster of N workers"
+        "--workers", type=local_workers(), default=1, help="local worker processes (1: serial)"
+    )
+    p.add_argument(
+        "--dask",
+        type=scheduler_address,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786",
+    )
+    p.add_argument(
+        "--dask-local", type=local_workers(), metavar="N", help="start a LocalCluster of N workers"
     )
     p.add_argument(
         "--dask-timeout",
-        type=float,
+        type=seconds,
         default=60.0,
         metavar="SECONDS",
         help="how long to wait for the scheduler and a first worker (default 60)",

@@ -1,7 +1,7 @@
 """Sweep benchmarks: one `classroom` sweep through each executor and Mesa's `batch_run`, and the
 driver's memory over a long sweep.
 
-Every sweep runs in a fresh process (`python -m experiments.bench_sweep sweep|memory ...`, which
+Every sweep runs in a fresh process (`python -m experiments.bench.sweeps sweep|memory ...`, which
 prints JSON), timed there from just before the sweep starts: each pays its own cold start, as a
 user's would (a process pool reuses Python's forkserver within one process), batch_run's global
 "spawn" stays there, and earlier sections do not blur the driver's memory.
@@ -22,8 +22,8 @@ from typing import Any
 
 import mesa
 
-from experiments.bench_common import Settings
-from experiments.keep import DEFAULT_METRICS, compute_metrics
+from experiments.bench.common import Settings
+from experiments.sweeps.keep import DEFAULT_METRICS, compute_metrics
 from model.market import GpuMarket
 from model.scenario import Scenario, load_scenario
 
@@ -83,7 +83,7 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
         if len(results) != runs:
             raise RuntimeError(f"batch_run returned {len(results)} rows for {runs} runs")
         return seconds
-    from experiments.sweep import run_sweep
+    from experiments.sweeps.driver import run_sweep
 
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as out:
         result = run_sweep(
@@ -100,8 +100,8 @@ def sweep_seconds(kind: str, runs: int, steps: int, workers: int) -> float:
 
 
 def fresh(*args: object) -> dict[str, Any]:
-    """Run `python -m experiments.bench_sweep ARGS` and return the JSON it prints."""
-    cmd = [sys.executable, "-m", "experiments.bench_sweep", *map(str, args)]
+    """Run `python -m experiments.bench.sweeps ARGS` and return the JSON it prints."""
+    cmd = [sys.executable, "-m", "experiments.bench.sweeps", *map(str, args)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[2:])} failed: {done.stderr.strip()[-2000:]}")
@@ -183,7 +183,7 @@ def high_water_mb() -> float:
                     return int(line.split()[1]) / 2**10
     except OSError:
         pass
-    from experiments.sweep import peak_rss_mb
+    from experiments.sweeps.driver import peak_rss_mb
 
     return peak_rss_mb()
 
@@ -194,8 +194,8 @@ def memory_sweep(runs: int, steps: int, workers: int, every: float = 0.25) -> di
     Streaming is the time up to the final compaction (which reads the chunk files back into one
     table); the goal is about that part, the compaction's own cost is reported beside it.
     """
-    from experiments.store import Store
-    from experiments.sweep import run_sweep
+    from experiments.sweeps.driver import run_sweep
+    from experiments.sweeps.store import Store
 
     samples: list[tuple[float, float]] = []
     stop = threading.Event()

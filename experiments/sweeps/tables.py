@@ -1,49 +1,16 @@
-"""`gpu-alloc report DIR`: tables (mean and 95% interval per configuration), plots, Sobol indices.
+"""The numbers of a sweep report: mean and Student-t 95% interval per configuration, Markdown
+tables, and first-order and total Sobol indices (SALib) of a Saltelli design.
 
-Everything is read from the sweep directory (spec.json, runs.parquet) and written to DIR/report/:
-summary.csv and summary.md, one PNG per outcome plus overview.png, and for a Sobol design
-sobol.csv, sobol.md and sobol.png (first-order and total indices, SALib).
+Pure functions of the runs table, shared by `report.py` (files) and `plots.py` (figures).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from experiments.executors import SweepError
-
-MAX_DEFAULT_OUTCOMES = 4
-
-
-def load_sweep(out: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The saved spec and the compacted runs table of a sweep directory."""
-    out = Path(out)
-    for name in ("spec.json", "runs.parquet"):
-        if not (out / name).is_file():
-            raise SweepError(
-                f"{out}: no {name}: not a finished sweep directory (run gpu-alloc sweep first)"
-            )
-    info = json.loads((out / "spec.json").read_text(encoding="utf-8"))
-    runs = pd.read_parquet(out / "runs.parquet").sort_values("run_index", ignore_index=True)
-    return info, runs
-
-
-def pick_outcomes(info: dict[str, Any], outcomes: list[str] | None) -> list[str]:
-    chosen = (
-        outcomes or info.get("report", {}).get("outcomes") or info["metrics"][:MAX_DEFAULT_OUTCOMES]
-    )
-    for o in chosen:
-        if o not in info["metrics"]:
-            raise SweepError(
-                f"--outcomes: {o!r} is not a metric of this sweep "
-                f"(metrics: {', '.join(info['metrics'])})"
-            )
-    return list(chosen)
 
 
 def interval(values: pd.Series) -> tuple[float, float, float, int]:
@@ -137,32 +104,3 @@ def sobol_table(info: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def write_report(out: str | Path, outcomes: list[str] | None = None) -> list[Path]:
-    """Write DIR/report/: summary tables, plots and (Sobol designs) sensitivity indices."""
-    from experiments import plots
-
-    out = Path(out)
-    info, runs = load_sweep(out)
-    outcomes = pick_outcomes(info, outcomes)
-    params = [*info["grid"], *info["ranges"]]
-    folder = out / "report"
-    folder.mkdir(exist_ok=True)
-    table = summary_table(runs, params, outcomes)
-    written = [folder / "summary.csv", folder / "summary.md"]
-    table.to_csv(written[0], index=False)
-    title = f"# Sweep {info['name']}: mean and 95% interval per configuration\n\n"
-    written[1].write_text(title + summary_markdown(table, params, outcomes), encoding="utf-8")
-    ok = runs[runs.status == "ok"]
-    if len(ok):
-        written += plots.outcome_plots(info, ok, outcomes, folder)
-    if info.get("sampler") == "sobol":
-        sob = sobol_table(info, runs, outcomes)
-        if len(sob):
-            sob.to_csv(folder / "sobol.csv", index=False)
-            (folder / "sobol.md").write_text(
-                f"# Sobol indices ({info['name']})\n\n" + markdown(sob), encoding="utf-8"
-            )
-            written += [folder / "sobol.csv", folder / "sobol.md", plots.sobol_plot(sob, folder)]
-    return written

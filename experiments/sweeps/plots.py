@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import EngFormatter
 
-from experiments.report import interval
+from experiments.sweeps.tables import interval
 
 DPI = 90
 

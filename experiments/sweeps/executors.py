@@ -3,26 +3,26 @@
 Each one submits a chunk (`run_chunk(job, rows)`) and hands back a `concurrent.futures.Future`,
 so the driver's loop is the same everywhere. When a worker dies, `lost_worker` says whether the
 chunk should go again and `recover` makes the executor usable again (a fresh process pool; Dask
-reschedules on its own).
+reschedules on its own). Leaving an executor's `with` block on an exception (an interruption, a
+full disk) aborts it: running chunks are abandoned rather than waited for.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import multiprocessing as mp
 import os
 import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from experiments.task import Job, Row, check_worker, ignore_sigint, run_chunk
-from model.params import ScenarioError
+from experiments.sweeps.errors import SweepError
+from experiments.sweeps.lifeline import start_worker
+from experiments.sweeps.task import Job, Row, check_worker, run_chunk
 
 EXECUTORS = ("serial", "process", "dask")
-
-
-class SweepError(ScenarioError):
-    """The sweep cannot start or go on (e.g. Dask workers that cannot import the model)."""
+JOIN_SECONDS = 5.0
 
 
 class Executor:
@@ -46,8 +46,8 @@ class Executor:
     def recover(self) -> None:
         """Make the executor usable after a lost worker."""
 
-    def close(self) -> None:
-        """Release workers; pending work is cancelled."""
+    def close(self, abort: bool = False) -> None:
+        """Release workers; pending work is cancelled, running work abandoned with `abort`."""
 
     def describe(self) -> str:
         return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
@@ -55,8 +55,8 @@ class Executor:
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 class ProcessExecutor(Executor):
@@ -70,12 +70,15 @@ class ProcessExecutor(Executor):
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self._context = mp.get_context(method)
         if method == "forkserver":  # workers fork from a server that has the model imported
-            self._context.set_forkserver_preload(["experiments.task"])
+            self._context.set_forkserver_preload(["experiments.sweeps.task"])
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
-            self._workers, mp_context=self._context, initializer=ignore_sigint
+            self._workers,
+            mp_context=self._context,
+            initializer=start_worker,
+            initargs=(os.getpid(),),
         )
 
     @property
@@ -92,8 +95,18 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if not abort:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Python 3.12's pool cannot stop a running task: kill its workers (3.14 has
+        # terminate_workers for this; until then the pool's own table of processes).
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.kill()
+        for p in processes:
+            p.join(JOIN_SECONDS)
 
 
 class DaskExecutor(Executor):
@@ -126,7 +139,7 @@ class DaskExecutor(Executor):
         elif address:
             try:
                 self.client = Client(address, timeout=wait_seconds)
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # unreachable, or not an address
                 raise SweepError(f"--dask {address}: cannot reach the scheduler: {exc}") from None
         else:
             self._cluster = LocalCluster(
@@ -182,7 +195,10 @@ class DaskExecutor(Executor):
 
         return isinstance(exc, KilledWorker)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        pool = getattr(self, "_pool", None)
+        if abort and pool is not None:
+            pool.shutdown(wait=False)  # cancels what is still queued or running
         if self._own_client:
             self.client.close()
         if self._cluster is not None:
@@ -202,11 +218,19 @@ def make_executor(
 ) -> Executor:
     """`serial`, `process` (`workers` processes) or `dask` (`address`, a `client`, or a
     LocalCluster; `timeout` seconds to reach the scheduler and see a first worker)."""
+    check_options(kind, timeout)
     match kind:
         case "serial":
             return Executor()
         case "process":
             return ProcessExecutor(workers)
-        case "dask":
+        case _:
             return DaskExecutor(address=address, local=workers, client=client, wait_seconds=timeout)
-    raise SweepError(f"executor: {kind!r} is not one of: {', '.join(EXECUTORS)}")
+
+
+def check_options(kind: str, timeout: float) -> None:
+    """Refuse an unknown executor or a timeout that is not a positive number of seconds."""
+    if kind not in EXECUTORS:
+        raise SweepError(f"executor: {kind!r} is not one of: {', '.join(EXECUTORS)}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise SweepError(f"--dask-timeout: expected seconds above 0, got {timeout!r}")

@@ -4,7 +4,8 @@ Metrics are `COLUMN.STAT` for the model table (`order_inflation.mean`) and `firm
 for one firm (`firms.Tesla.installed.final`); `firms.*.` expands to every named firm and `.*` to
 final, mean and max. `final` is the last week's value; the others skip weeks where a column is
 undefined (NaN). Series are `COLUMN` or `firms.FIRM.COLUMN`. Names are checked against the columns
-of a one-week run of the base scenario, so they follow the model as it changes.
+the recorder declares (`model.recorder`), and the default metrics are the headline figures
+(`model.figures`), so both follow the model as it changes.
 """
 
 from __future__ import annotations
@@ -14,35 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.market import GpuMarket
+from model.figures import FIGURES, STATS, SWEEP_DEFAULT, statistic
 from model.params import ScenarioError
+from model.recorder import FIRM_COLUMNS, MODEL_COLUMNS
 from model.scenario import Scenario
 
-STATS = ("final", "mean", "max", "min", "sum")
 STAR_STATS = ("final", "mean", "max")
-NOT_NUMERIC = {"step", "date", "firm", "owner"}
-DEFAULT_METRICS = (
-    "order_inflation.mean",
-    "jain_fill.mean",
-    "gini_alloc.mean",
-    "price_usd.mean",
-    "lead_time_weeks.mean",
-    "backlog.final",
-    "idle_total.mean",
-    "installed_total.final",
-    "redirected_units.sum",
-    "friction.sum",
-    "welfare_usd.sum",
-    "revenue_usd.sum",
-)
-
-
-def table_columns(scenario: Scenario) -> tuple[list[str], list[str]]:
-    """Numeric columns of the model and firms tables, read from a one-week run."""
-    m = GpuMarket(scenario, steps=1).run()
-    model = [c for c in m.model_table().columns if c not in NOT_NUMERIC]
-    firms = [c for c in m.firms_table().columns if c not in NOT_NUMERIC]
-    return model, firms
+DEFAULT_METRICS = tuple(FIGURES[k].metric for k in SWEEP_DEFAULT)
 
 
 def check_keep(
@@ -52,7 +31,7 @@ def check_keep(
     for key in keep:
         if key not in ("metrics", "series"):
             raise ScenarioError(f"{where}: keep.{key}: unknown key (valid keys: metrics, series)")
-    model_cols, firm_cols = table_columns(scenario)
+    model_cols, firm_cols = list(MODEL_COLUMNS), list(FIRM_COLUMNS)
     firms = [f.name for f in scenario.firms]
     metrics: list[str] = []
     for name in _names(keep, "metrics", where, list(DEFAULT_METRICS)):
@@ -129,26 +108,6 @@ def _check_column(
             )
 
 
-def _stat(values: np.ndarray, stat: str) -> float:
-    """One statistic of a weekly column; weeks where it is undefined (NaN) are skipped, as pandas
-    does."""
-    if stat == "final":
-        return float(values[-1]) if len(values) else float("nan")
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return float("nan")
-    match stat:
-        case "mean":
-            return float(np.mean(values))
-        case "max":
-            return float(np.max(values))
-        case "min":
-            return float(np.min(values))
-        case "sum":
-            return float(np.sum(values))
-    raise ValueError(f"unknown statistic {stat!r}")
-
-
 def compute_metrics(
     model: pd.DataFrame, firms: pd.DataFrame, metrics: tuple[str, ...]
 ) -> dict[str, float]:
@@ -158,7 +117,7 @@ def compute_metrics(
     for m in metrics:
         col, firm, stat = split_metric(m)
         values = model[col].to_numpy() if firm is None else by_firm[firm][col].to_numpy()
-        out[m] = _stat(values, stat)
+        out[m] = statistic(values, stat)
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.bench_common import Settings, median_seconds
+from experiments.bench.common import Settings, median_seconds
 from model.concession import CONCESSION
 from model.negotiation import Party, falling, negotiate_batch, price_negotiation, rising
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import signal
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 
-from experiments.keep import compute_metrics, series_frame
+from experiments.sweeps.keep import compute_metrics, series_frame
 from model.market import GpuMarket
 from model.scenario import Scenario
 
@@ -77,11 +76,6 @@ def run_chunk(job: Job, rows: list[Row]) -> ChunkResult:
 
 def worker_name() -> str:
     return f"{platform.node()}:{os.getpid()}"
-
-
-def ignore_sigint() -> None:
-    """Process-pool initializer: Ctrl-C is the driver's to handle, not each worker's."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def check_worker() -> dict[str, str]:

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.spec import Spec, expand_paths
+from experiments.sweeps.params import expand_paths
+from experiments.sweeps.spec import Spec
 from model.params import ScenarioError
 from model.scenario import to_raw
 
@@ -111,12 +112,3 @@ def design_table(spec: Spec) -> pd.DataFrame:
 def _display(overrides: dict[str, Any]) -> dict[str, Any]:
     """Parameter values as table cells (lists, e.g. a priority order, become JSON text)."""
     return {k: json.dumps(v) if isinstance(v, list | tuple) else v for k, v in overrides.items()}
-
-
-def chunks_of(pending: pd.DataFrame, sizes: Any) -> Any:
-    """Yield successive slices of `pending`; `sizes` is asked for the next size each time."""
-    start = 0
-    while start < len(pending):
-        size = max(1, int(sizes()))
-        yield pending.iloc[start : start + size]
-        start += size

@@ -12,8 +12,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from experiments.keep import DEFAULT_METRICS, check_keep
-from experiments.sweep_params import check_grid, check_sample, expand_paths, flat, typed_value
+from experiments.runner import MAX_SEED, max_weeks
+from experiments.sweeps.keep import DEFAULT_METRICS, check_keep
+from experiments.sweeps.params import (
+    MAX_RUNS,
+    check_grid,
+    check_sample,
+    check_size,
+    expand_paths,
+    flat,
+    typed_value,
+)
 from model.params import ScenarioError, walk
 from model.scenario import Scenario, load_scenario
 
@@ -116,9 +125,12 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
         raise ScenarioError(f"{where}: scenario: {exc}") from None
     params = {p.path: p for p in walk(base) if p.path not in NOT_SWEPT}
     steps = _get(data, "steps", int, where, None)
-    if steps is not None and steps < 1:
-        raise ScenarioError(f"{where}: steps: must be >= 1, got {steps}")
+    limit = max_weeks(base)
+    if steps is not None and not 1 <= steps <= limit:
+        raise ScenarioError(f"{where}: steps: must lie in [1, {limit:,}], got {steps}")
     seed = _get(data, "seed", int, where, 0)
+    if not 0 <= seed <= MAX_SEED:
+        raise ScenarioError(f"{where}: seed: must lie in [0, 2**63-1], got {seed}")
     seeds = _seeds(data, where, seed)
     chunk = _get(data, "chunk_size", int, where, None)
     if chunk is not None and chunk < 1:
@@ -127,7 +139,9 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
         p: typed_value(params, p, v, where, "fixed") for p, v in flat(data, "fixed", where).items()
     }
     grid = check_grid(params, flat(data, "grid", where), where)
-    sampler, samples, ranges, integer = check_sample(params, data.get("sample"), where)
+    sample = check_sample(params, data.get("sample"), where)
+    check_size(grid, sample, len(seeds), where)
+    sampler, samples, ranges, integer = sample
     _no_overlap(where, fixed=fixed, grid=grid, sample=ranges)
     if sampler == "sobol" and len(ranges) < 2:
         raise ScenarioError(f"{where}: sample.ranges: Sobol indices need at least two ranges")
@@ -178,25 +192,30 @@ def _get(data: dict[str, Any], key: str, tp: type, where: str, default: Any) -> 
 
 
 def _seeds(data: dict[str, Any], where: str, seed: int) -> tuple[int, ...]:
+    """`seeds = [...]` as given, or `replications` consecutive seeds from `seed`; all in int64."""
     if "seeds" in data and "replications" in data:
         raise ScenarioError(f"{where}: seeds: give either seeds or replications, not both")
     if "seeds" in data:
         seeds = data["seeds"]
-        if (
-            not isinstance(seeds, list)
-            or not seeds
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
-        ):
+        if not isinstance(seeds, list) or not seeds or not all(_is_seed(s) for s in seeds):
             raise ScenarioError(
-                f"{where}: seeds: expected a list of whole numbers >= 0, got {seeds!r}"
+                f"{where}: seeds: expected a list of whole numbers in [0, 2**63-1], got {seeds!r}"
             )
         if len(set(seeds)) != len(seeds):
             raise ScenarioError(f"{where}: seeds: duplicate seeds in {seeds!r}")
         return tuple(seeds)
     reps = _get(data, "replications", int, where, 1)
-    if reps < 1:
-        raise ScenarioError(f"{where}: replications: must be >= 1, got {reps}")
+    if not 1 <= reps <= MAX_RUNS:
+        raise ScenarioError(f"{where}: replications: must lie in [1, {MAX_RUNS:,}], got {reps}")
+    if seed + reps - 1 > MAX_SEED:
+        raise ScenarioError(
+            f"{where}: replications: seeds {seed} to {seed + reps - 1} go past 2**63-1"
+        )
     return tuple(seed + r for r in range(reps))
+
+
+def _is_seed(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED
 
 
 def _no_overlap(where: str, **sections: dict[str, Any]) -> None:

@@ -133,11 +133,10 @@ def cmd_negotiate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     agreement = None if result.agreement is None else int(result.agreement)
-    if args.json:
-        step = result.step if agreement is not None else None
-        print(json.dumps({"agreement": agreement, "step": step}))
+    if args.json:  # step as NegMAS counts it: rounds completed when the negotiation ends
+        print(json.dumps({"agreement": agreement, "step": result.step}))
     elif agreement is None:
-        print(f"no agreement after {args.rounds} rounds")
+        print(f"no agreement after {args.rounds} round{'' if args.rounds == 1 else 's'}")
     else:
         print(f"agreed on price {agreement} at step {result.step}")
     return 0

@@ -103,8 +103,20 @@ def test_negotiate_reports_agreement_and_step(capsys) -> None:
         capsys, "negotiate", "--seller", "boulware", "--buyer", "conceder", "--json"
     )
     assert code == 0
-    result = json.loads(out)
-    assert set(result) == {"agreement", "step"} and 0 <= result["agreement"] <= 100
+    assert json.loads(out) == {"agreement": 87, "step": 61}  # README's example
+
+
+def test_negotiate_without_agreement_reports_the_rounds_run(capsys) -> None:
+    """NegMAS's state.step is the number of rounds completed: all of them, with no deal."""
+    code, out, _ = run_cli(
+        capsys, "negotiate", "--seller", "boulware", "--buyer", "boulware", "--rounds", "1"
+    )
+    assert code == 0 and out.strip() == "no agreement after 1 round"
+    code, out, _ = run_cli(
+        capsys,
+        *("negotiate", "--seller", "boulware", "--buyer", "boulware", "--rounds", "1", "--json"),
+    )
+    assert json.loads(out) == {"agreement": None, "step": 1}
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """`gpu-alloc`: the command line. Commands and output columns are a contract outside tools rely on.
 
-`scenarios`, `run`, `allocate` and `negotiate` live here; `sweep`, `report` and `bench` register
-themselves from their packages. Exit codes: 0 on success, 2 on bad input (one line on stderr, no
-traceback, nothing started).
+`scenarios`, `run`, `allocate` and `negotiate` live here; `record`, `sweep`, `report`, `calibrate`
+and `bench` register themselves from their modules. Exit codes: 0 on success, 2 on bad input (one
+line on stderr, no traceback, nothing started).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from experiments import runner
 from experiments.bench.cli import register as register_bench
+from experiments.calibration.cli import register as register_calibrate
 from experiments.cli_common import (
     BAD_INPUT,
     Parser,
@@ -198,6 +199,7 @@ def build_parser() -> Parser:
         add_negotiate,
         register_record,
         register_sweeps,
+        register_calibrate,
         register_bench,
     ):
         add(sub)

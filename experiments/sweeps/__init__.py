@@ -4,5 +4,6 @@
 pool whose workers die with the driver (`lifeline.py`), or Dask) and streams each finished chunk to
 a folder it alone writes (`store.py`, guarded by `lock.py`; `interrupt.py` turns Ctrl-C and SIGTERM
 into a clean stop). `report.py` turns a finished folder into tables (`tables.py`) and plots
-(`plots.py`); `cli.py` is `gpu-alloc sweep` and `gpu-alloc report`.
+(`plots.py`); `cli.py` is `gpu-alloc sweep` and `gpu-alloc report`. A spec's `[calibrate]` table
+(`experiments.calibration`) adds each record point's simulated value to the kept metrics.
 """

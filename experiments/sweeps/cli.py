@@ -29,30 +29,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweeps.driver import run_sweep
     from experiments.sweeps.errors import SweepInterrupted
 
-    if args.dask and args.dask_local:
-        raise UsageError("give either --dask ADDRESS or --dask-local N, not both")
-    if args.dask or args.dask_local:
-        kind, workers = "dask", args.dask_local
-    else:
-        kind, workers = ("process" if args.workers > 1 else "serial"), args.workers
     try:
         result = run_sweep(
             args.spec,
             out_folder(args.out),
-            executor=kind,
-            workers=workers,
-            address=args.dask,
-            resume=args.resume,
             retry_failed=args.retry_failed,
-            chunk_size=args.chunk_size,
-            progress=not args.quiet,
-            timeout=args.dask_timeout,
+            **executor_options(args),
         )
     except SweepInterrupted as exc:
         print(f"gpu-alloc: {exc}", file=sys.stderr)
         return exc.exit_code
     print_summary(result.summary, result.out)
     return SOME_FAILED if result.summary["failed"] else 0
+
+
+def executor_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`run_sweep`'s keyword arguments from the options `add_run_options` declares."""
+    if args.dask and args.dask_local:
+        raise UsageError("give either --dask ADDRESS or --dask-local N, not both")
+    if args.dask or args.dask_local:
+        kind, workers = "dask", args.dask_local
+    else:
+        kind, workers = ("process" if args.workers > 1 else "serial"), args.workers
+    return {
+        "executor": kind,
+        "workers": workers,
+        "address": args.dask,
+        "resume": args.resume,
+        "chunk_size": args.chunk_size,
+        "progress": not args.quiet,
+        "timeout": args.dask_timeout,
+    }
 
 
 def print_summary(s: dict[str, Any], out: Path) -> None:
@@ -97,6 +104,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"{', '.join(builtin_specs())}) and write Parquet results to --out.",
     )
     p.add_argument("spec", help="spec file or built-in spec name")
+    add_run_options(p)
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume, run failed runs again"
+    )
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("report", help="tables and plots of a finished sweep in DIR/report/")
+    p.add_argument("dir", help="a sweep's --out directory")
+    p.add_argument("--outcomes", help="metrics to report, comma-separated (default: the spec's)")
+    p.set_defaults(func=cmd_report)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """--out, the executor (--workers, --dask, --dask-local, --dask-timeout), --resume,
+    --chunk-size and --quiet: shared by `sweep` and `calibrate`."""
     p.add_argument("--out", required=True, help="results directory")
     p.add_argument(
         "--workers", type=local_workers(), default=1, help="local worker processes (1: serial)"
@@ -119,15 +141,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--resume", action="store_true", help="finish a sweep already in --out")
     p.add_argument(
-        "--retry-failed", action="store_true", help="with --resume, run failed runs again"
-    )
-    p.add_argument(
         "--chunk-size", type=positive, help="runs per chunk (default: adaptive, ~2 s a chunk)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sweep)
-
-    p = sub.add_parser("report", help="tables and plots of a finished sweep in DIR/report/")
-    p.add_argument("dir", help="a sweep's --out directory")
-    p.add_argument("--outcomes", help="metrics to report, comma-separated (default: the spec's)")
-    p.set_defaults(func=cmd_report)

@@ -30,6 +30,7 @@ from experiments.sweeps.lock import FolderLock
 from experiments.sweeps.spec import Spec, load_spec
 from experiments.sweeps.store import Store
 from experiments.sweeps.task import Job
+from model.record import Plan
 
 
 @dataclass
@@ -75,6 +76,8 @@ def spec_info(spec: Spec) -> dict[str, Any]:
         "metrics": list(spec.metrics),
         "series": list(spec.series),
         "report": spec.report,
+        "calibrate": None if spec.calibration is None else spec.calibration.info(),
+        "record": None if spec.calibration is None else spec.calibration.digest,
     }
 
 
@@ -116,7 +119,7 @@ def run_sweep(
             pending = design[~design.run_id.isin(store.finished().keys())]
             described = ex.describe()
             start = time.perf_counter()
-            job = Job(spec.scenario, spec.steps, spec.metrics, spec.series)
+            job = Job(spec.scenario, spec.steps, spec.metrics, spec.series, record_plan(spec))
             size = chunk_size or spec.chunk_size
             counts = Dispatcher(ex, job, design, pending, store, size, stop, progress).run()
             seconds = time.perf_counter() - start
@@ -139,6 +142,11 @@ def run_sweep(
         }
         store.write_json("summary.json", summary)
     return SweepResult(out, summary)
+
+
+def record_plan(spec: Spec) -> Plan | None:
+    """The record points a calibration spec's workers evaluate in every run (else None)."""
+    return None if spec.calibration is None else Plan.of(spec.calibration.points)
 
 
 def _folder(out: str | Path | None, name: str) -> Path:

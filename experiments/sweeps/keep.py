@@ -5,7 +5,8 @@ for one firm (`firms.Tesla.installed.final`); `firms.*.` expands to every named 
 final, mean and max. `final` is the last week's value; the others skip weeks where a column is
 undefined (NaN). Series are `COLUMN` or `firms.FIRM.COLUMN`. Names are checked against the columns
 the recorder declares (`model.recorder`), and the default metrics are the headline figures
-(`model.figures`), so both follow the model as it changes.
+(`model.figures`), so both follow the model as it changes. A spec with a `[calibrate]` table also
+keeps each record point's simulated value as `record.<point id>` (`record_values`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import pandas as pd
 
 from model.figures import FIGURES, STATS, SWEEP_DEFAULT, statistic
 from model.params import ScenarioError
+from model.record import Plan, Point, RunIndex
 from model.recorder import FIRM_COLUMNS, MODEL_COLUMNS
 from model.scenario import Scenario
 
 STAR_STATS = ("final", "mean", "max")
+RECORD_PREFIX = "record."
 DEFAULT_METRICS = tuple(FIGURES[k].metric for k in SWEEP_DEFAULT)
 
 
@@ -111,7 +114,8 @@ def _check_column(
 def compute_metrics(
     model: pd.DataFrame, firms: pd.DataFrame, metrics: tuple[str, ...]
 ) -> dict[str, float]:
-    """The kept summary metrics of one finished run."""
+    """The kept summary metrics of one finished run (record columns come from `record_values`)."""
+    metrics = tuple(m for m in metrics if not m.startswith(RECORD_PREFIX))
     by_firm = _by_firm(firms, metrics)
     out = {}
     for m in metrics:
@@ -119,6 +123,18 @@ def compute_metrics(
         values = model[col].to_numpy() if firm is None else by_firm[firm][col].to_numpy()
         out[m] = statistic(values, stat)
     return out
+
+
+def record_metrics(points: tuple[Point, ...]) -> tuple[str, ...]:
+    """The kept column of each record point: `record.<point id>`."""
+    return tuple(f"{RECORD_PREFIX}{p.id}" for p in points)
+
+
+def record_values(model: pd.DataFrame, firms: pd.DataFrame, plan: Plan) -> dict[str, float]:
+    """Every record point's simulated value in one finished run (NaN outside its weeks): the same
+    numbers as `model.record.simulate` point by point, with the tables indexed once."""
+    values = RunIndex(model, firms).evaluate(plan)
+    return dict(zip(record_metrics(plan.points), values.tolist(), strict=True))
 
 
 def series_frame(model: pd.DataFrame, firms: pd.DataFrame, series: tuple[str, ...]) -> pd.DataFrame:

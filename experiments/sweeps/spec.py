@@ -12,8 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from experiments.calibration.settings import Calibration, check_calibrate
 from experiments.runner import MAX_SEED, max_weeks
-from experiments.sweeps.keep import DEFAULT_METRICS, check_keep
+from experiments.sweeps.keep import DEFAULT_METRICS, check_keep, record_metrics
 from experiments.sweeps.params import (
     MAX_RUNS,
     check_grid,
@@ -41,6 +42,7 @@ TOP_KEYS = (
     "sample",
     "keep",
     "report",
+    "calibrate",
 )
 NOT_SWEPT = {"name", "description", "start_date", "weeks", "seed"}
 
@@ -67,6 +69,7 @@ class Spec:
     metrics: tuple[str, ...] = DEFAULT_METRICS
     series: tuple[str, ...] = ()
     report: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration | None = None  # a [calibrate] table: `metrics` ends with record.<id>
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -153,6 +156,9 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
     if not isinstance(keep, dict):
         raise ScenarioError(f"{where}: keep: expected a table, got {keep!r}")
     metrics, series = check_keep(keep, scenario, where)
+    calibration = check_calibrate(data.get("calibrate"), where, folder, scenario)
+    if calibration is not None:
+        metrics = (*metrics, *record_metrics(calibration.points))
     report = data.get("report", {})
     if not isinstance(report, dict):
         raise ScenarioError(f"{where}: report: expected a table, got {report!r}")
@@ -176,6 +182,7 @@ def parse_spec(data: dict[str, Any], where: str, folder: Path) -> Spec:
         metrics=metrics,
         series=series,
         report=report,
+        calibration=calibration,
         raw=data,
     )
 

@@ -33,7 +33,8 @@ import pyarrow.parquet as pq
 from experiments.sweeps.errors import SweepError
 
 CHUNK = re.compile(r"^(runs|series)-(\d{6,})\.parquet$")
-IDENTITY = ("metrics", "series")  # besides the run ids: what makes two sweeps different
+IDENTITY = ("metrics", "series", "record")  # besides run ids: what makes two sweeps different
+LABELS = {"record": "record points"}
 FAILURE_COLUMNS = ["run_index", "run_id", "seed", "error"]
 
 
@@ -112,7 +113,8 @@ class Store:
             changed.insert(0, "metrics")
         if changed:
             raise SweepError(
-                f"{self.out}: holds a different sweep (it keeps other {' and '.join(changed)}); "
+                f"{self.out}: holds a different sweep (it keeps other "
+                f"{' and '.join(LABELS.get(k, k) for k in changed)}); "
                 "start this one in a new --out directory"
             )
 

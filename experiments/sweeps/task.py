@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from experiments.sweeps.keep import compute_metrics, series_frame
+from experiments.sweeps.keep import compute_metrics, record_values, series_frame
 from model.market import GpuMarket
+from model.record import Plan
 from model.scenario import Scenario
 
 ERROR_CHARS = 2_000
@@ -24,12 +25,14 @@ Row = tuple[int, str, str, int]  # run_index, run_id, overrides as JSON, seed
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a worker needs besides the rows: the base scenario and what to keep."""
+    """Everything a worker needs besides the rows: the base scenario and what to keep (with a
+    `record` plan, calibration's `record.<id>` metrics too)."""
 
     scenario: Scenario
     steps: int | None
     metrics: tuple[str, ...]
     series: tuple[str, ...]
+    record: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,14 @@ class ChunkResult:
 
 
 def run_one(job: Job, overrides: dict, seed: int) -> tuple[dict[str, float], pd.DataFrame | None]:
-    """Run one model and reduce it to the kept metrics (and series)."""
+    """Run one model and reduce it to the kept metrics (record values included) and series."""
     m = GpuMarket(job.scenario, seed=seed, overrides=overrides or None, steps=job.steps).run()
     model, firms = m.model_table(), m.firms_table()
     series = series_frame(model, firms, job.series) if job.series else None
-    return compute_metrics(model, firms, job.metrics), series
+    metrics = compute_metrics(model, firms, job.metrics)
+    if job.record is not None:
+        metrics.update(record_values(model, firms, job.record))
+    return metrics, series
 
 
 def run_chunk(job: Job, rows: list[Row]) -> ChunkResult:

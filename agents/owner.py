@@ -4,6 +4,7 @@ them, and keeps account of what its choices cost each firm."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -11,8 +12,10 @@ import numpy as np
 
 from model.calendar import week_of
 from model.config import OwnerAction, Scenario
-from model.policies import OwnerView, owner_policy
+from model.policies import OwnerView, Transfer, owner_policy
 from model.records import RedirectRequest, RedirectSource
+
+OwnerDecider = Callable[[OwnerView], list[Transfer] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,8 @@ class Owner(mesa.Agent):
         self.config = cfg
         self.policy = owner_policy(cfg.policy)
         self.firms = np.array([names.index(f) for f in cfg.firms], dtype=np.int64)
+        self.firm_names = tuple(cfg.firms)  # the owner's firms, in the order of its views
+        self.decider: OwnerDecider | None = None  # decisions made from outside (a person)
         k = len(self.firms)
         ranks = [cfg.priority.index(f) for f in cfg.firms] if cfg.priority else range(k)
         self.rank = np.asarray(list(ranks), dtype=np.int64)
@@ -64,25 +69,37 @@ class Owner(mesa.Agent):
         self.scripted = [_resolve(a, start, names) for a in cfg.actions]
         self.open_actions: list[OpenAction] = []
 
-    def active(self, week: int) -> bool:
-        """Whether the owner reviews its firms this week: a policy, inside its window, on a
-        review week (every `review_weeks` from its first week)."""
-        in_window = self.first_week <= week and (self.last_week is None or week <= self.last_week)
-        review = (week - self.first_week) % self.config.review_weeks == 0
-        return self.policy.name != "none" and in_window and review
+    def in_window(self, week: int) -> bool:
+        return self.first_week <= week and (self.last_week is None or week <= self.last_week)
 
-    def requests(self, view: OwnerView) -> list[RedirectRequest]:
-        """This review's redirect requests: from the allocation first, then from units in
-        transit (the policy's transfers below `min_units` are not worth asking for)."""
+    def reviews(self, week: int) -> bool:
+        """Whether its policy reviews the firms this week: a policy, inside the window, on a
+        review week (every `review_weeks` from its first week)."""
+        review = (week - self.first_week) % self.config.review_weeks == 0
+        return self.policy.name != "none" and self.in_window(week) and review
+
+    def active(self, week: int) -> bool:
+        """Whether the owner may ask for redirects this week: on its policy's review weeks, and
+        every week of its window when its decisions are made from outside."""
+        return self.reviews(week) or (self.decider is not None and self.in_window(week))
+
+    def requests(self, view: OwnerView, week: int | None = None) -> list[RedirectRequest]:
+        """This week's redirect requests: from the allocation first, then from units in
+        transit. A decider's transfers come first; when it leaves the week to the policy (None),
+        the policy's transfers count on review weeks only, and below `min_units` not at all."""
         requests: list[RedirectRequest] = []
         left = view.allocated.copy()
-        for d, r, units in self.policy.transfers(view):
-            if units < max(1, self.config.min_units):
+        chosen = None if self.decider is None else self.decider(view)
+        if chosen is None and week is not None and not self.reviews(week):
+            return []
+        smallest = 1 if chosen is not None else max(1, self.config.min_units)
+        for d, r, units in self.policy.transfers(view) if chosen is None else chosen:
+            if units < smallest or d == r:
                 continue
             donor, receiver = int(self.firms[d]), int(self.firms[r])
             now = int(min(units, left[d]))
             left[d] -= now
-            reason = f"{self.policy.name} policy"
+            reason = f"{self.policy.name} policy" if chosen is None else "owner's decision"
             if now > 0:
                 requests.append(
                     RedirectRequest(donor, receiver, now, RedirectSource.ALLOCATED, reason)

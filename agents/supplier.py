@@ -4,6 +4,7 @@ answers redirect requests, and keeps trust per buyer and the friction ledger."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -71,6 +72,8 @@ class Supplier(mesa.Agent):
         self.rate = np.zeros(n_buyers)  # recent weekly allocation per buyer, for quoted lead times
         self.lead_time = np.full(n_buyers, float(scenario.market.horizon_weeks))  # quoted, weeks
         self.swaps: list[SwapDebt] = []
+        # answers made from outside (a person): a request -> Answer, or None for the rule's
+        self.answerer: Callable[[RedirectRequest], Answer | None] | None = None
 
     # --- phase 1 ---------------------------------------------------------------------------------
 
@@ -112,6 +115,10 @@ class Supplier(mesa.Agent):
     def answer(self, request: RedirectRequest) -> Answer:
         """Accept, accept as a swap, or refuse; 'auto' decides on the trust of the firms
         involved."""
+        if self.answerer is not None:
+            chosen = self.answerer(request)
+            if chosen is not None:
+                return Answer(chosen)
         rule = self.policy.redirect_answer
         if rule != "auto":
             return Answer(rule)

@@ -24,7 +24,7 @@ def reprioritize(w: Week, p: Parties, transit_weeks: int) -> None:
     if not p.owner.active(w.step):
         return
     tallies: dict[tuple[int, int, Answer], list[int]] = {}  # -> [units, of which already shipped]
-    for request in p.owner.requests(owner_view(w, p, transit_weeks)):
+    for request in p.owner.requests(owner_view(w, p, transit_weeks), w.step):
         answer = p.supplier.answer(request)
         moved = 0 if answer is Answer.REFUSE else move(w, p, request)
         tally = tallies.setdefault((request.donor, request.receiver, answer), [0, 0])

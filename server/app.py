@@ -55,11 +55,10 @@ def use_play(session: Session) -> None:
     """While Play is on, step a week at a time in a background task; Pause ends the loop."""
 
     def loop() -> None:
-        while session.playing.value and session.market.value.running:
-            session.step(1)
-            time.sleep(
-                PLAY_SPEEDS[session.speed.value]
-            )  # lets the browser keep up and Pause get in
+        # `Session.step` checks Play under the session's lock right before each week and waits
+        # for the page to show the last one; the pause between weeks sets the speed.
+        while session.step(1):
+            time.sleep(PLAY_SPEEDS[session.speed.value])
         if session.playing.value:
             session.playing.set(False)
 

@@ -77,9 +77,32 @@ def _show(value: Any) -> str:
 PLAY_SPEEDS = {"slow": 0.5, "normal": 0.15, "fast": 0.02}  # seconds between weeks while playing
 
 
+PAGE_WAIT = 30.0  # seconds Play waits for the page to show a week before it gives up and pauses
+
+
+@dataclass
+class Pacing:
+    """What Play's loop waits on, one per session: the page's last report of the week it shows,
+    and which loop thread steps."""
+
+    changed: threading.Condition  # on the session's lock: notified on a report, Pause and Reset
+    shown: str = ""  # the run bar's stamp the page last reported showing
+    reporting: bool = False  # a page has reported at all (never, without a browser)
+    thread: threading.Thread | None = None  # the loop that steps (set by its first step)
+
+
 @dataclass
 class Session:
-    """Reactive handles for one session; the lock keeps Play's thread and the buttons apart."""
+    """Reactive handles for one session.
+
+    `lock` orders everything that touches the model: a step and its redraw, Play, Pause, Reset,
+    and the week the run bar shows. Play's loop (`use_play` in server/app.py) calls `step`, which
+    steps only once the page shows the current week, and only if Play is still on: that is
+    checked under the lock immediately before stepping, and Pause clears the flag under the same
+    lock. So once Pause is handled no week starts (one under way finishes and is redrawn before
+    the page shows Play again), and a page never lags more than one week behind the run: Pause
+    pressed while it shows week n leaves the run at n or n + 1.
+    """
 
     market: solara.Reactive[GpuMarket]
     spec: solara.Reactive[RunSpec]
@@ -90,18 +113,80 @@ class Session:
     tab: solara.Reactive[int]
     version: solara.Reactive[int]  # bumped on every step and reset: the charts' redraw signal
     lock: threading.RLock = field(default_factory=threading.RLock)
+    pacing: Pacing | None = None  # made on the lock in __post_init__ unless given
 
-    def step(self, weeks: int = 1) -> None:
-        """Advance the run and redraw the charts in place."""
+    def __post_init__(self) -> None:
+        if self.pacing is None:
+            self.pacing = Pacing(threading.Condition(self.lock))
+
+    def step(self, weeks: int = 1) -> bool:
+        """Play's step: `weeks` weeks forward once the page shows the current week, and only if
+        Play is still on. False when the loop should stop: paused, the run is over, the page
+        stopped answering for PAGE_WAIT seconds (Play is then switched off), or another loop owns
+        Play (one left over from a quick Pause and Play never steps beside the new one)."""
+        pacing = self.pacing
+        me = threading.current_thread()
+        with self.lock:
+            if pacing.reporting and not pacing.changed.wait_for(
+                lambda: not self._may_play(me) or pacing.shown == self.stamp(), PAGE_WAIT
+            ):
+                self.playing.set(False)
+                return False
+            if not self._may_play(me):  # under the lock, right before the step
+                return False
+            pacing.thread = me
+            if not self._advance(weeks):
+                self.playing.set(False)
+                return False
+            return True
+
+    def _may_play(self, thread: threading.Thread) -> bool:
+        owner = self.pacing.thread
+        return self.playing.value and (owner in (None, thread) or not owner.is_alive())
+
+    def advance(self, weeks: int = 1) -> None:
+        """Step by hand (the Step button): nothing while Play is on."""
+        with self.lock:
+            if not self.playing.value:
+                self._advance(weeks)
+
+    def _advance(self, weeks: int) -> bool:
+        """Step and redraw (the caller holds the lock); False once the run is over."""
+        m = self.market.value
+        stepped = 0
+        while stepped < weeks and m.running:
+            m.step()
+            stepped += 1
+        if stepped:
+            self.redraw()
+        return m.running
+
+    def play(self) -> None:
+        """Switch Play on (server/app.py's loop then calls `step` at the chosen speed)."""
+        with self.lock:
+            if self.market.value.running and not self.playing.value:
+                self.pacing.thread = None
+                self.playing.set(True)
+
+    def pause(self) -> None:
+        """Switch Play off. Waits for a step under way and its redraw; no step starts after."""
+        with self.lock:
+            self.playing.set(False)
+            self.pacing.changed.notify_all()
+
+    def page_shows(self, stamp: str) -> None:
+        """The page reports that its run bar now shows `stamp` (see `stamp`)."""
+        with self.lock:
+            self.pacing.shown = stamp
+            self.pacing.reporting = True
+            self.pacing.changed.notify_all()
+
+    def stamp(self) -> str:
+        """The run and week the run bar shows, "run:week:weeks", read under the lock (never a
+        week half stepped). The run's id tells a new run's week 3 from the old run's."""
         with self.lock:
             m = self.market.value
-            for _ in range(weeks):
-                if not m.running:
-                    break
-                m.step()
-        if not m.running:
-            self.playing.set(False)
-        self.redraw()
+            return f"{id(m)}:{m.week}:{m.weeks}"
 
     def reset(self, spec: RunSpec | None = None) -> bool:
         """Start again from `spec` (default: the current one). On bad settings, keep the run."""
@@ -111,10 +196,11 @@ class Session:
         except (ScenarioError, ValueError) as exc:
             self.error.set(str(exc))
             return False
-        self.playing.set(False)
         with self.lock:
+            self.playing.set(False)
             self.market.set(fresh)
             self.spec.set(spec)
+            self.pacing.changed.notify_all()
         self.error.set(None)
         self.redraw()
         return True
@@ -141,6 +227,7 @@ def use_session(initial: RunSpec | None = None) -> Session:
     """Per-session state, created on first render of the page that calls it."""
     first = solara.use_memo(lambda: initial or RunSpec(), [])
     model = solara.use_memo(first.build, [])
+    lock = solara.use_memo(threading.RLock, [])
     return Session(
         market=solara.use_reactive(model),
         spec=solara.use_reactive(first),
@@ -150,5 +237,6 @@ def use_session(initial: RunSpec | None = None) -> Session:
         lesson=solara.use_reactive(None),
         tab=solara.use_reactive(0),
         version=solara.use_reactive(0),
-        lock=solara.use_memo(threading.RLock, []),
+        lock=lock,
+        pacing=solara.use_memo(lambda: Pacing(threading.Condition(lock)), []),
     )

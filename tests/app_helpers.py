@@ -130,11 +130,16 @@ def solara_server(timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen
 
 
 def wait_week(
-    page, week: int, charts: tuple[str, ...] = ("allocations",), timeout: float = 30_000
+    page,
+    week: int,
+    charts: tuple[str, ...] = ("allocations",),
+    timeout: float = 30_000,
+    drawn: int | None = None,
 ) -> None:
-    """Wait until the run shows `week` and each named chart has drawn that week."""
+    """Wait until the run shows `week` and each named chart has drawn week `drawn` (default: the
+    same week; Compare's charts show whole runs)."""
     try:
-        _wait_drawn(page, week, charts, timeout)
+        _wait_drawn(page, week, week if drawn is None else drawn, charts, timeout)
     except Exception as exc:
         seen = page.evaluate(
             "() => [document.querySelector('.run-week')?.textContent,"
@@ -144,13 +149,13 @@ def wait_week(
         raise AssertionError(f"week {week} of {charts} not drawn; page shows {seen}") from exc
 
 
-def _wait_drawn(page, week: int, charts: tuple[str, ...], timeout: float) -> None:
+def _wait_drawn(page, week: int, drawn: int, charts: tuple[str, ...], timeout: float) -> None:
     page.wait_for_function(
-        "([w, names]) => { const t = document.querySelector('.run-week');"
+        "([w, d, names]) => { const t = document.querySelector('.run-week');"
         " if (!t || !t.textContent.startsWith(`Week ${w} of`)) return false;"
         " return names.every(n => { const el = document.querySelector(`[data-chart=${n}]`);"
-        " return el && el.dataset.stamp === String(w); }); }",
-        arg=[week, list(charts)],
+        " return el && el.dataset.stamp === String(d); }); }",
+        arg=[week, drawn, list(charts)],
         timeout=timeout,
     )
 
@@ -164,14 +169,26 @@ def chart_series(page, name: str) -> list[dict]:
     )
 
 
+def expect(target):
+    """Playwright's auto-retrying assertions (imported late: without playwright the tests skip)."""
+    return pytest.importorskip("playwright.sync_api").expect(target)
+
+
+def week_shown(page) -> int:
+    """The week number the run bar shows now."""
+    return int(page.locator(".run-week").inner_text().split()[1])
+
+
 def click_button(page, label: str) -> None:
     page.locator("button", has_text=label).first.click()
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick `option` in the Vuetify select labelled `label`."""
-    page.locator(".v-select", has=page.locator("label", has_text=label)).first.click()
+    """Pick `option` in the Vuetify select labelled `label`; returns once the select shows it."""
+    select = page.locator(".v-select", has=page.locator("label", has_text=label)).first
+    select.click()
     page.locator(
         ".v-menu__content.menuable__content__active .v-list-item", has_text=option
     ).first.click()
-    page.wait_for_timeout(200)
+    expect(select.locator(".v-select__selection")).to_have_text(option)
+    expect(page.locator(".v-menu__content.menuable__content__active")).to_have_count(0)

@@ -18,6 +18,7 @@ import pytest
 from model.market import GpuMarket
 from model.scenario import MECHANISM_CHOICES
 from server.components.downloads import TABLES, table_csv
+from server.session import PLAY_SPEEDS
 from tests.app_helpers import (
     CHROMIUM_ARGS,
     OUTPUT,
@@ -25,9 +26,11 @@ from tests.app_helpers import (
     choose,
     chromium_path,
     click_button,
+    expect,
     rss_kb,
     solara_server,
     wait_week,
+    week_shown,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -86,7 +89,7 @@ def tab(page, title: str) -> None:
 def test_load_step_and_charts_follow_the_model(browser, server) -> None:
     url, _ = server
     page = open_page(browser, url)
-    assert page.locator(".run-week").inner_text() == "Week 0 of 104"
+    expect(page.locator(".run-week")).to_have_text("Week 0 of 104")
     step(page, 8, 0, ("allocations", "installed"))
     m = GpuMarket("baseline").run(8)
     for firm in ("Tesla", "X", "xAI", "Meta"):
@@ -94,8 +97,8 @@ def test_load_step_and_charts_follow_the_model(browser, server) -> None:
     installed = [s for s in chart_series(page, "installed") if s["name"] == "Tesla"]
     assert installed[0]["data"] == firm_column(m, "Tesla", "installed")
     assert installed[1]["data"] == firm_column(m, "Tesla", "target")
-    friction = page.locator(".headline-value").nth(5).inner_text()
-    assert friction == f"{m.model_table().friction_cum.iloc[-1]:,.1f}"
+    friction = page.locator(".headline-value").nth(5)
+    expect(friction).to_have_text(f"{m.model_table().friction_cum.iloc[-1]:,.1f}")
     tab(page, "Friction")
     wait_week(page, 8, ("friction", "friction_cum"))
     parts = {s["name"]: s["data"] for s in chart_series(page, "friction") if s["type"] == "bar"}
@@ -122,16 +125,10 @@ def test_every_view_screenshot_and_step_render_time(browser, server) -> None:
     week, n = 20, 12  # five measured views: 20 + 60 weeks stays inside the 104-week horizon
     for title, charts in views.items():
         tab(page, title)
-        if charts:
-            page.wait_for_function(
-                "names => names.every("
-                "n => document.querySelector(`[data-chart=${n}]`)?.dataset.stamp)",
-                arg=list(charts),
-                timeout=30_000,
-            )
+        if charts:  # Compare runs A and B over the whole horizon
+            wait_week(page, week, charts, drawn=104 if title == "Compare" else week)
         else:
             page.wait_for_selector(".event-log li")
-        page.wait_for_timeout(300)
         page.screenshot(path=str(OUTPUT / f"app-{title.split(',')[0].lower()}.png"))
         if title in ("Allocations", "Idle, backlog, price", "Friction", "Fairness", "Flows"):
             ms = measure_steps(page, list(charts), n)
@@ -142,7 +139,7 @@ def test_every_view_screenshot_and_step_render_time(browser, server) -> None:
             }
     MEASURED["step_render_ms_baseline"] = timings
     print("\nstep+render in the browser (baseline):", json.dumps(timings, indent=1))
-    assert page.locator(".run-week").inner_text() == f"Week {week} of 104"
+    expect(page.locator(".run-week")).to_have_text(f"Week {week} of 104")
     assert timings["Allocations"]["median_ms"] < 1500
     page.context.close()
 
@@ -184,7 +181,7 @@ def test_change_mechanism_and_reset(browser, server) -> None:
     step(page, 3, 0)
     choose(page, "Allocation mechanism", "uniform")
     page.get_by_text("Press Reset to start a run").wait_for()
-    assert page.locator(".run-week").inner_text() == "Week 3 of 104"
+    expect(page.locator(".run-week")).to_have_text("Week 3 of 104")
     click_button(page, "Reset")
     wait_week(page, 0)
     step(page, 4, 0)
@@ -202,40 +199,69 @@ def test_bad_input_shows_a_message_and_keeps_the_run(browser, server) -> None:
     click_button(page, "Reset")
     page.locator(".run-error").wait_for()
     page.screenshot(path=str(OUTPUT / "app-bad-input.png"))
-    assert page.locator(".run-week").inner_text() == "Week 3 of 104"
+    expect(page.locator(".run-week")).to_have_text("Week 3 of 104")
     step(page, 1, 3)  # the run carries on
     page.get_by_label("Seed").fill("-1")
     page.locator(".input-error", has_text="-1 is below the minimum 0").wait_for()
     page.context.close()
 
 
-def settled_week(page, quiet_ms: int = 1000, tries: int = 20) -> str:
-    """The week label once it has stopped changing for `quiet_ms` (a loaded machine is slow)."""
-    week = page.locator(".run-week").inner_text()
-    for _ in range(tries):
-        page.wait_for_timeout(quiet_ms)
-        now = page.locator(".run-week").inner_text()
-        if now == week:
-            return week
-        week = now
-    raise AssertionError(f"the week kept changing after Pause: {week}")
+PLAY_AND_PAUSE = """async (changes) => {
+    // Watch Play for `changes` new weeks, then click Pause in the same turn as reading the
+    // week: what the page showed at the click, and the longest time between two weeks.
+    const week = () => Number(document.querySelector('.run-week').textContent.split(' ')[1]);
+    const tick = () => new Promise(done => setTimeout(done, 5));
+    const deadline = performance.now() + 60000;
+    let last = week(), at = performance.now(), gap = 0;
+    for (let seen = 0; seen < changes; await tick()) {
+        if (performance.now() > deadline) return {error: `${seen} new weeks in 60 s`, at: last};
+        const now = week();
+        if (now !== last) {
+            gap = Math.max(gap, performance.now() - at);
+            at = performance.now();
+            last = now;
+            seen++;
+        }
+    }
+    const clicked = week();
+    document.querySelector('.run-play').click();
+    return {clicked, gap};
+}"""
+
+WEEKS_SEEN = """async (ms) => {
+    // Every week label the page shows during `ms` milliseconds, polled every 5 ms.
+    const seen = new Set();
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+        seen.add(document.querySelector('.run-week').textContent);
+        await new Promise(done => setTimeout(done, 5));
+    }
+    return [...seen];
+}"""
 
 
-def test_play_and_pause(browser, server) -> None:
+@pytest.mark.parametrize("speed", list(PLAY_SPEEDS))
+def test_play_and_pause(browser, server, speed: str) -> None:
+    """Pause stops within one week at every speed, and the run then stays where it is."""
     url, _ = server
     page = open_page(browser, url)
-    click_button(page, "Play")
-    page.wait_for_function(
-        "() => Number(document.querySelector('.run-week').textContent.split(' ')[1]) >= 6"
-    )
-    click_button(page, "Pause")
-    week = settled_week(page)  # a step already under way when Pause landed may still finish
-    page.wait_for_timeout(1500)
-    assert page.locator(".run-week").inner_text() == week
-    n = int(week.split()[1])
-    wait_week(page, n)
+    play = page.locator(".run-play")
+    page.locator(".run-speed button", has_text=speed).click()
+    expect(page.locator(".run-speed .v-btn--active")).to_have_text(speed)
+    play.click()
+    expect(play).to_have_text("Pause")
+    pressed = page.evaluate(PLAY_AND_PAUSE, 4)
+    assert "error" not in pressed, pressed
+    expect(play).to_have_text("Play", timeout=30_000)  # Pause acknowledged by the server
+    week = week_shown(page)
+    assert pressed["clicked"] <= week <= pressed["clicked"] + 1, (pressed, week)
+    # A week started after Pause would show up within about one gap between weeks while playing:
+    # watch for four of them (at least 2 s, and at least 100 intervals of the fastest speed).
+    quiet = max(4 * pressed["gap"], 2000, 100 * 1000 * min(PLAY_SPEEDS.values()))
+    assert page.evaluate(WEEKS_SEEN, quiet) == [f"Week {week} of 104"], (pressed, quiet)
+    wait_week(page, week)
     assert shown(page, "allocations", "Tesla") == firm_column(
-        GpuMarket("baseline").run(n), "Tesla", "allocated"
+        GpuMarket("baseline").run(week), "Tesla", "allocated"
     )
     page.context.close()
 
@@ -247,10 +273,12 @@ def test_lesson_runs_beside_the_charts(browser, server) -> None:
     click_button(page, "Start lesson")
     panel = page.locator(".lesson-panel")
     panel.get_by_text("In December 2023 an Nvidia memo").wait_for()
-    assert panel.locator(".lesson-current").count() == 1
+    expect(panel.locator(".lesson-current")).to_have_count(1)
     step(page, 5, 0, ("flow_week", "flow_cumulative"))
-    panel.get_by_text("Week 5").wait_for()
-    assert "red bands" in panel.locator(".lesson-current").inner_text()
+    current = panel.locator(".lesson-current")  # the panel redraws after the charts: wait for it
+    expect(current).to_contain_text("Week 5")
+    expect(current).to_contain_text("red bands")
+    step(page, 5, 5, ("flow_week", "flow_cumulative"))  # the memo's redirects start in week 9
     links = chart_series(page, "flow_cumulative")[0]["links"]
     assert any(lk["lineStyle"]["color"] == "#d62728" and lk["value"] > 0 for lk in links)
     page.screenshot(path=str(OUTPUT / "app-lesson.png"))
@@ -267,7 +295,6 @@ def test_readme_screenshot(browser, server) -> None:
     page.locator("[data-chart=flow_week][data-stamp='0']").wait_for()  # the lesson opened its view
     tab(page, "Allocations")
     step(page, 40, 0, ("allocations", "installed"))
-    page.wait_for_timeout(300)
     page.screenshot(path=str(OUTPUT / "app-readme.png"))
     ctx.close()
 
@@ -294,8 +321,8 @@ def test_two_tabs_stay_independent(browser, server) -> None:
     step(one, 5, 0)
     two.bring_to_front()
     step(two, 2, 0)
-    assert one.locator(".run-week").inner_text() == "Week 5 of 104"
-    assert two.locator(".run-week").inner_text() == "Week 2 of 104"
+    expect(one.locator(".run-week")).to_have_text("Week 5 of 104")
+    expect(two.locator(".run-week")).to_have_text("Week 2 of 104")
     click_button(two, "Reset")
     wait_week(two, 0)
     step(two, 1, 0)
@@ -312,15 +339,16 @@ def test_ten_sessions_stepping_at_once(browser, server) -> None:
     """Ten sessions with different mechanisms, clicked round-robin so the server steps them at
     once."""
     url, proc = server
-    warm = open_page(browser, url)
-    time.sleep(1)
+    warm = open_page(browser, url)  # its session is up: week 0 is drawn
     before = rss_kb(proc.pid)
     pages = [open_page(browser, url) for _ in range(10)]
     mechanisms = [MECHANISM_CHOICES[i % len(MECHANISM_CHOICES)] for i in range(10)]
     for page, mech in zip(pages, mechanisms, strict=True):
         if mech != "proportional":
             choose(page, "Allocation mechanism", mech)
+            page.get_by_text("Press Reset to start a run").wait_for()  # the server has the draft
             click_button(page, "Reset")
+            expect(page.get_by_text("Press Reset to start a run")).to_have_count(0)
     weeks = [6 + i for i in range(10)]
     start = time.perf_counter()
     for k in range(max(weeks)):
@@ -333,7 +361,7 @@ def test_ten_sessions_stepping_at_once(browser, server) -> None:
     took = time.perf_counter() - start
     after = rss_kb(proc.pid)
     for page, mech, w in zip(pages, mechanisms, weeks, strict=True):
-        assert page.locator(".run-week").inner_text() == f"Week {w} of 104"
+        expect(page.locator(".run-week")).to_have_text(f"Week {w} of 104")
         m = GpuMarket("baseline", overrides={"market.mechanism": mech}).run(w)
         assert shown(page, "allocations", "Tesla") == firm_column(m, "Tesla", "allocated"), mech
     per_session = (after - before) / 10 / 1024 if before and after else None

@@ -6,6 +6,8 @@ the app can only pass by showing what the model says.
 
 from __future__ import annotations
 
+import threading
+
 import ipyvuetify as v
 import numpy as np
 import pytest
@@ -15,9 +17,10 @@ from model.market import GpuMarket
 from model.params import walk
 from model.scenario import load_scenario, scenario_names
 from server.app import VIEWS, Page
+from server.components.controls import WeekLabel
 from server.components.echart import EChartWidget
 from server.levers import LEVERS, levers
-from server.session import RunSpec
+from server.session import RunSpec, Session
 
 
 def render(spec: RunSpec | None = None):
@@ -37,7 +40,7 @@ def button(rc, label: str):
 
 
 def week_text(rc) -> str:
-    return rc.find(v.Html, class_="run-week").widget.children[0]
+    return rc.find(WeekLabel).widget.text
 
 
 def charts(rc) -> dict[str, EChartWidget]:
@@ -83,7 +86,10 @@ def test_controls_are_derived_from_parameter_definitions() -> None:
     assert set(got) == set(LEVERS)
     for path, lv in got.items():
         meta = info[path].meta
-        assert lv.default == info[path].default
+        if path == "owner.priority":  # no priority given: the owner's firms in their own order
+            assert lv.default == (info[path].default or s.owner.firms)
+        else:
+            assert lv.default == info[path].default
         if lv.kind == "select":
             assert lv.choices == meta.choices
         if lv.kind in ("int", "float"):
@@ -199,14 +205,14 @@ def test_flow_sankey_keeps_node_order_and_marks_redirects() -> None:
     rc = render()
     rc.find(v.Tabs).widget.v_model = list(VIEWS).index("flows")
     orders = []
-    for _ in range(6):
+    for _ in range(12):  # past the December 2023 memo (weeks 9 to 11)
         button(rc, "Step").click()
         chart = charts(rc)["flow_cumulative"]
         orders.append([n["name"] for n in chart.option["series"][0]["data"]])
     assert all(o == orders[0] for o in orders)
     links = charts(rc)["flow_cumulative"].option["series"][0]["links"]
     red = [lk for lk in links if lk["lineStyle"]["color"] == "#d62728"]
-    m = GpuMarket("baseline").run(6)
+    m = GpuMarket("baseline").run(12)
     ev = m.events_table()
     moved = ev[ev.kind.isin(["redirect", "swap", "swap_repay"])].units.sum()
     assert red and sum(lk["value"] for lk in red) == moved
@@ -230,11 +236,11 @@ def test_friction_markers_sit_at_the_events() -> None:
 def test_event_log_in_plain_words() -> None:
     rc = render()
     rc.find(v.Tabs).widget.v_model = list(VIEWS).index("events")
-    for _ in range(6):
+    for _ in range(12):  # past the December 2023 memo (weeks 9 to 11)
         button(rc, "Step").click()
     html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "Musk redirected" in html and "; friction +" in html
-    assert html.index("2023-11-06") < html.index("2023-10-30")  # newest first
+    assert html.index("2023-12-11") < html.index("2023-12-04")  # newest first
 
 
 def test_negotiation_view_replays_the_engine() -> None:
@@ -298,3 +304,88 @@ def test_views_also_work_inside_mesas_solaraviz() -> None:
     button(rc, "Reset").click()
     assert all(c.option["stamp"] == 0 for c in charts(rc).values())
     assert "Tesla" in [s["name"] for s in charts(rc)["allocations"].option["series"]]
+
+
+def test_compare_table_reads_the_shared_figures() -> None:
+    """Compare's run-level rows are `model.figures.COMPARE`, labelled as in FIGURES."""
+    from model.figures import COMPARE, FIGURES, figures
+    from server.components.compare import compare_label, results, results_html
+
+    m = GpuMarket("baseline").run(12)
+    got = results(m)
+    want = figures(m.model_table(), COMPARE)
+    run_rows = [k for k in got if ":" not in k]
+    assert run_rows == [compare_label(FIGURES[k]) for k in COMPARE]
+    for key in COMPARE:
+        f = FIGURES[key]
+        scale = 1e9 if f.unit == "usd" else 1.0
+        assert got[compare_label(f)] == pytest.approx(want[key] / scale)
+    firms = [k for k in got if ":" in k]
+    assert firms and all(k.split(":")[0] in m.config.owner.firms for k in firms)
+    html = results_html(m, GpuMarket("baseline", overrides={"owner.policy": "none"}).run(12))
+    assert "<td>Mean Jain's index (fill)</td>" in html
+    assert "Welfare (USD bn)" in html
+
+
+def bare_session() -> Session:
+    """A session outside any page: plain reactive variables, as a unit test needs."""
+    return Session(
+        market=solara.reactive(GpuMarket("baseline")),
+        spec=solara.reactive(RunSpec()),
+        playing=solara.reactive(False),
+        speed=solara.reactive("fast"),
+        error=solara.reactive(None),
+        lesson=solara.reactive(None),
+        tab=solara.reactive(0),
+        version=solara.reactive(0),
+    )
+
+
+def in_thread(fn) -> threading.Thread:
+    t = threading.Thread(target=fn, daemon=True)
+    t.start()
+    return t
+
+
+def test_play_steps_only_while_on_and_by_one_loop() -> None:
+    s = bare_session()
+    assert not s.step()  # Play is off: the loop's step does nothing
+    s.advance(2)
+    assert s.market.value.week == 2
+    s.play()
+    s.advance(1)  # Step by hand does nothing while playing
+    assert s.market.value.week == 2
+    assert s.step() and s.market.value.week == 3
+    other = threading.Event()
+    t = in_thread(lambda: other.set() if not s.step() else None)
+    t.join(5)
+    assert other.is_set() and s.market.value.week == 3  # a second loop never steps beside it
+    s.pause()
+    assert not s.step() and s.market.value.week == 3
+
+
+def test_play_waits_for_the_page_and_pause_wins() -> None:
+    """With a page reporting, a week starts only once the page shows the one before; a Pause
+    handled while the loop waits means no further week."""
+    s = bare_session()
+    s.page_shows(s.stamp())
+    s.play()
+    results: list[bool] = []
+    in_thread(lambda: results.append(s.step())).join(5)  # each loop thread ends before the next
+    assert results == [True] and s.market.value.week == 1  # the page showed week 0
+    results.clear()
+    t = in_thread(lambda: results.append(s.step()))
+    t.join(0.3)
+    assert t.is_alive() and s.market.value.week == 1  # waiting: the page still shows week 0
+    s.page_shows(s.stamp())
+    t.join(5)
+    assert results == [True] and s.market.value.week == 2
+    results.clear()
+    t = in_thread(lambda: results.append(s.step()))
+    t.join(0.3)
+    assert t.is_alive()
+    s.pause()
+    t.join(5)
+    assert results == [False] and s.market.value.week == 2
+    s.page_shows(s.stamp())
+    assert not s.step() and s.market.value.week == 2

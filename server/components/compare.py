@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import solara
 
+from model.figures import COMPARE, FIGURES, Figure, figures
 from model.market import GpuMarket
 from model.params import ScenarioError
 from server.components.allocations import installed_option
@@ -28,6 +29,7 @@ METRICS = {
     "order_inflation": "Order inflation",
     "backlog": "Backlog",
 }
+USD_SCALE = 1e9  # the table shows money in billions of dollars
 
 
 def default_change(lv: Lever) -> Any:
@@ -45,7 +47,8 @@ def run_pair(a: RunSpec, b: RunSpec, weeks: int | None) -> tuple[GpuMarket, GpuM
 
 
 def results(m: GpuMarket) -> dict[str, float]:
-    """End-of-run figures compared in the table."""
+    """End-of-run figures compared in the table: the owner's firms, then the run's headline
+    figures (`model.figures.COMPARE`, defined and labelled once in `model.figures.FIGURES`)."""
     t, ft = m.model_table(), m.firms_table()
     last = ft[ft.step == ft.step.max()].set_index("firm")
     out = {
@@ -60,16 +63,15 @@ def results(m: GpuMarket) -> dict[str, float]:
         for f in m.config.owner.firms
         if f in last.index
     }
-    out |= {
-        "Idle at end": float(t.idle_total.iloc[-1]),
-        "Friction, total": float(t.friction.sum()),
-        "Redirected units": float(t.redirected_units.sum()),
-        "Mean Jain's index": float(t.jain_fill.mean()),
-        "Mean order inflation": float(t.order_inflation.mean()),
-        "Welfare (USD bn)": float(t.welfare_usd.sum() / 1e9),
-        "Supplier revenue (USD bn)": float(t.revenue_usd.sum() / 1e9),
-    }
+    for key, value in figures(t, COMPARE).items():
+        f = FIGURES[key]
+        out[compare_label(f)] = value / USD_SCALE if f.unit == "usd" else value
     return out
+
+
+def compare_label(f: Figure) -> str:
+    """A figure's label in the table: money in billions of dollars, the rest as defined."""
+    return f"{f.label} (USD bn)" if f.unit == "usd" else f.label
 
 
 def results_table(a: GpuMarket, b: GpuMarket) -> pd.DataFrame:

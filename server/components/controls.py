@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import ipyvuetify
 import solara
+import traitlets
 
 from model.params import ScenarioError
 from model.scenario import load_scenario, scenario_names
@@ -124,13 +126,43 @@ def LeverInput(lever: Lever, value: Any, on_value: Any) -> None:
         )
 
 
+WEEK_LABEL = """
+<template>
+  <span class="run-week" style="font-size: 18px">Week {{ parts[1] }} of {{ parts[2] }}</span>
+</template>
+<script>
+module.exports = {
+  computed: { parts() { return this.stamp.split(":"); } },
+  // Report back once the DOM shows a stamp: Play steps on only after the page caught up.
+  mounted() { this.shown = this.stamp; },
+  watch: { stamp() { this.$nextTick(() => { this.shown = this.stamp; }); } },
+};
+</script>
+"""
+
+
+class WeekLabel(ipyvuetify.VuetifyTemplate):
+    """The run bar's week, drawn from the stamp "run:week:weeks"; `shown` is the page's answer:
+    the stamp its DOM shows (the session's play loop waits for it, see `Session.step`)."""
+
+    template = traitlets.Unicode(WEEK_LABEL).tag(sync=True)
+    stamp = traitlets.Unicode("0:0:0").tag(sync=True)
+    shown = traitlets.Unicode("").tag(sync=True)
+
+    @property
+    def text(self) -> str:
+        _run, week, weeks = self.stamp.split(":")
+        return f"Week {week} of {weeks}"
+
+
 @solara.component
 def RunBar(session: Session, draft: Draft) -> None:
     """Step, Play/Pause and Reset, with the week and date of the run."""
     use_tick()
-    m = session.market.value
+    stamp = session.stamp()
+    running = session.market.value.running
     playing = session.playing.value
-    solara.Text(f"Week {m.week} of {m.weeks}", classes=["run-week"], style={"font-size": "18px"})
+    WeekLabel.element(stamp=stamp, on_shown=session.page_shows)
 
     def reset() -> None:
         spec, problem = check(draft)
@@ -143,18 +175,23 @@ def RunBar(session: Session, draft: Draft) -> None:
         solara.Button(
             "Step",
             color="primary",
-            on_click=lambda: session.step(1),
-            disabled=playing or not m.running,
+            on_click=lambda: session.advance(1),
+            disabled=playing or not running,
         )
-        solara.Button(
+        solara.Button(  # does what its label says, even when pressed twice before a redraw
             "Pause" if playing else "Play",
             color="primary",
-            disabled=not m.running and not playing,
-            on_click=lambda: session.playing.set(not playing),
+            disabled=not running and not playing,
+            on_click=session.pause if playing else session.play,
+            classes=["run-play"],
         )
         solara.Button("Reset", color="secondary", on_click=reset)
     solara.ToggleButtonsSingle(
-        value=session.speed.value, values=list(PLAY_SPEEDS), on_value=session.speed.set, dense=True
+        value=session.speed.value,
+        values=list(PLAY_SPEEDS),
+        on_value=session.speed.set,
+        dense=True,
+        classes=["run-speed"],
     )
     if session.error.value:
         solara.Error(session.error.value, classes=["run-error"])

@@ -7,8 +7,9 @@ export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 
 .PHONY: app test test-fast setup lint format bench clean browser assets
 
-app: $(VENV)/.installed assets
-	$(VENV)/bin/solara run server/app.py --host $(HOST) --port $(PORT) --no-open --production
+# `gpu-alloc app` fills the offline asset cache on its first start, so `make assets` is not needed.
+app: $(VENV)/.installed
+	$(VENV)/bin/gpu-alloc app --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed assets browser
 	$(PY) -m pytest

@@ -1,8 +1,8 @@
 """`gpu-alloc`: the command line. Commands and output columns are a contract outside tools rely on.
 
-`scenarios`, `run`, `allocate` and `negotiate` live here; `record`, `sweep`, `report`, `calibrate`
-and `bench` register themselves from their modules. Exit codes: 0 on success, 2 on bad input (one
-line on stderr, no traceback, nothing started).
+`scenarios`, `run`, `allocate` and `negotiate` live here; `record`, `sweep`, `report`, `calibrate`,
+`bench` and `app` register themselves from their modules. Exit codes: 0 on success, 2 on bad input
+(one line on stderr, no traceback, nothing started).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from experiments import runner
+from experiments.app_cli import register as register_app
 from experiments.bench.cli import register as register_bench
 from experiments.calibration.cli import register as register_calibrate
 from experiments.cli_common import (
@@ -61,14 +62,48 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"--out {out}: already holds the tables of a run ({names}); "
             "add --force to overwrite them, or choose another folder"
         )
-    scenario = load_scenario(args.scenario, runner.parse_overrides(args.set))
+    report = report_file(args.report, out, args.format, args.force) if args.report else None
+    overrides = runner.parse_overrides(args.set)
+    scenario = load_scenario(args.scenario, overrides)
     limit = runner.max_weeks(scenario)
     if args.steps is not None and args.steps > limit:
         raise UsageError(f"--steps: at most {limit:,} weeks, got {args.steps:,}")
     m = runner.run_scenario(scenario, seed=args.seed, steps=args.steps)
     paths = runner.write_tables(m.tables(), out, args.format)
+    if report is not None:
+        paths.append(write_run_report(m, report, overrides))
     print_run(m, runner.summary(m), paths)
     return 0
+
+
+def report_file(text: str, out: Path, fmt: str, force: bool) -> Path:
+    """`--report FILE.html`, checked before the run: not a folder, in a folder that exists or can
+    be made, not one of the tables, not an earlier file unless --force; and matplotlib at hand."""
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--report {text}: is a folder; give a file name, e.g. {out}/report.html")
+    out_folder(str(path.parent), "--report")
+    if path.absolute() in {(out / f"{t}.{fmt}").absolute() for t in runner.TABLES}:
+        raise UsageError(f"--report {text}: is one of the tables this run writes")
+    if path.exists() and not force:
+        raise UsageError(f"--report {text}: already exists; add --force to overwrite it")
+    try:
+        import server.reporting  # noqa: F401 - matplotlib draws the charts
+    except ImportError as exc:
+        raise UsageError(
+            f"--report needs matplotlib ({exc}); pip install 'gpu-allocation-sim[app]'"
+        ) from None
+    return path
+
+
+def write_run_report(m: GpuMarket, path: Path, overrides: dict[str, Any]) -> Path:
+    """The printable HTML report of the finished run; a failed write is reported like a table's."""
+    from server.reporting import write_report
+
+    try:
+        return write_report(m, path, overrides)
+    except OSError as exc:
+        raise UsageError(f"--report {path}: cannot write it: {exc}") from None
 
 
 def print_run(m: GpuMarket, s: dict[str, Any], paths: list[Path]) -> None:
@@ -158,6 +193,11 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--format", default="csv", help="csv or parquet")
     p.add_argument("--force", action="store_true", help="overwrite the tables of an earlier run")
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="also write a printable, self-contained HTML report of the run (e.g. OUT/report.html)",
+    )
     p.set_defaults(func=cmd_run)
 
 
@@ -201,6 +241,7 @@ def build_parser() -> Parser:
         register_sweeps,
         register_calibrate,
         register_bench,
+        register_app,
     ):
         add(sub)
     return parser

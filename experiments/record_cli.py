@@ -10,72 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from experiments.cli_common import whole
 from experiments.runner import MAX_SEED, parse_overrides
-from model.market import GpuMarket
-from model.params import ScenarioError
-from model.record import PointScore, RecordScore, Run, load_record, score
-from model.scenario import Scenario, load_scenario
-
-MAX_SEEDS = 100  # a baseline run takes ~40-80 ms: 100 seeds stay within seconds
-HEADER = ("id", "firm", "quantity", "reported [range]", "simulated [min-max]", "inside", "distance")
-
-
-def record_table(
-    scenario: str | Path | Scenario = "baseline",
-    seeds: int = 5,
-    overrides: dict[str, Any] | None = None,
-    *,
-    seed: int | None = None,
-    record: str | Path | None = None,
-) -> RecordScore:
-    """Run `scenario` with seeds seed, seed+1, ... (`seed` defaults to the scenario's) and score
-    the runs against the record (the shipped one unless `record` names a CSV)."""
-    if not 1 <= seeds <= MAX_SEEDS:
-        raise ScenarioError(f"--seeds: expected 1 to {MAX_SEEDS} seeds, got {seeds}")
-    points = load_record(record)  # a bad record costs nothing: checked before any run
-    config = load_scenario(scenario, overrides)
-    first = config.seed if seed is None else seed
-    if not 0 <= first <= MAX_SEED - (seeds - 1):
-        raise ScenarioError(
-            f"--seed: seeds {first} to {first + seeds - 1} must lie in [0, 2**63-1]"
-        )
-    return score(points, (_run(config, first + i) for i in range(seeds)))
-
-
-def _run(config: Scenario, seed: int) -> Run:
-    """One run's model and firms tables."""
-    m = GpuMarket(config, seed=seed).run()
-    return m.model_table(), m.firms_table()
-
-
-def number(x: float, scale: float | None = None) -> str:
-    """A figure as people read it (1,900,000, 44.5 or 0.350), its precision set by `scale` (a
-    point's largest reported figure, so that a point's numbers line up); n/a if not finite."""
-    if not math.isfinite(x):
-        return "n/a"
-    size = abs(x) if scale is None else abs(scale)
-    if size >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.1f}" if size >= 10 else f"{x:.3f}"
-
-
-def table_row(p: PointScore) -> tuple[str, ...]:
-    """One point as the text table shows it."""
-    inside = "claim" if not p.scored else ("yes" if p.inside else "no")
-    scale = max(abs(p.value), abs(p.low), abs(p.high))
-    return (
-        p.id,
-        p.firm,
-        p.quantity,
-        f"{number(p.value, scale)} [{number(p.low, scale)}-{number(p.high, scale)}]",
-        f"{number(p.mean, scale)} [{number(p.min, scale)}-{number(p.max, scale)}]",
-        inside,
-        "n/a" if math.isnan(p.distance) else f"{p.distance:.2f}",
-    )
+from model.market.scoring import MAX_SEEDS, record_table
+from model.record import HEADER, RecordScore, number, table_row
+from model.scenario import load_scenario
 
 
 def print_table(result: RecordScore, seeds: str) -> None:

@@ -488,3 +488,34 @@ def _point_score(p: Point, mean: float, lo: float, hi: float, var: float) -> Poi
         else implausibility(p.value, mean, p.obs_var, var),
         scored=p.scored,
     )
+
+
+# --- the record table as people read it -----------------------------------------------------
+
+HEADER = ("id", "firm", "quantity", "reported [range]", "simulated [min-max]", "inside", "distance")
+
+
+def number(x: float, scale: float | None = None) -> str:
+    """A figure as people read it (1,900,000, 44.5 or 0.350), its precision set by `scale` (a
+    point's largest reported figure, so that a point's numbers line up); n/a if not finite."""
+    if not math.isfinite(x):
+        return "n/a"
+    size = abs(x) if scale is None else abs(scale)
+    if size >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.1f}" if size >= 10 else f"{x:.3f}"
+
+
+def table_row(p: PointScore) -> tuple[str, ...]:
+    """One point as the text table shows it."""
+    inside = "claim" if not p.scored else ("yes" if p.inside else "no")
+    scale = max(abs(p.value), abs(p.low), abs(p.high))
+    return (
+        p.id,
+        p.firm,
+        p.quantity,
+        f"{number(p.value, scale)} [{number(p.low, scale)}-{number(p.high, scale)}]",
+        f"{number(p.mean, scale)} [{number(p.min, scale)}-{number(p.max, scale)}]",
+        inside,
+        "n/a" if math.isnan(p.distance) else f"{p.distance:.2f}",
+    )

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from experiments.app_rooms import add_room_flags, apply_room_flags
 from experiments.cli_common import UsageError, whole
 from server import assets
 
@@ -139,6 +140,8 @@ def serve(argv: list[str]) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    for line in apply_room_flags(args, DEFAULT_HOST):
+        say(line)
     loopback = check_bind(args.host, args.port)
     app = app_file()
     if not loopback:
@@ -175,6 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_PORT,
         help=f"port, 1 to 65535 (default {DEFAULT_PORT})",
     )
+    add_room_flags(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
         "--production",

@@ -11,23 +11,24 @@ from model.calendar import week_of
 from model.concession import CONCESSION
 from model.config import MAX_TARGET, Firm, Scenario
 
+# Colour-blind-safe firm colours from Okabe & Ito's and Paul Tol's sets, ordered so that the first
+# few are the most distinct (also under simulated protanopia and deuteranopia). Every pair, and
+# each against LONG_TAIL_COLOR, is at least 20 apart in CIEDE2000 (tests/test_palette.py).
 PALETTE = (
-    "#e31937",
-    "#1d9bf0",
-    "#7b2cbf",
-    "#00a4ef",
-    "#0866ff",
-    "#34a853",
-    "#ff9900",
-    "#c74634",
-    "#2f3b8f",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
+    "#0077bb",  # Tol blue
+    "#ddcc77",  # Tol sand
+    "#000000",  # Okabe-Ito black
+    "#d55e00",  # Okabe-Ito vermillion
+    "#009e73",  # Okabe-Ito bluish green
+    "#332288",  # Tol indigo
+    "#66ccee",  # Tol cyan
+    "#663333",  # Tol dark red
+    "#225555",  # Tol dark cyan
+    "#ee6677",  # Tol red
+    "#aa4499",  # Tol purple
+    "#666633",  # Tol dark yellow
 )
-LONG_TAIL_COLOR = "#9e9e9e"
+LONG_TAIL_COLOR = "#999999"
 
 
 def build_buyers(s: Scenario, rng: np.random.Generator) -> Buyers:

@@ -32,8 +32,21 @@ class Shock:
         label="Shock start date",
         help="YYYY-MM-DD, within the run (from start_date, before start_date + weeks)",
     )
-    weeks: int = param(4, label="Shock length", min=1, max=104, unit="weeks")
-    factor: float = param(0.5, label="Output during the shock", min=0.0, max=1.0)
+    weeks: int = param(
+        4,
+        label="Shock length",
+        help="how many weeks output stays cut",
+        min=1,
+        max=104,
+        unit="weeks",
+    )
+    factor: float = param(
+        0.5,
+        label="Output during the shock",
+        help="the share of planned output still made during the shock (0: none, 1: all)",
+        min=0.0,
+        max=1.0,
+    )
     label: str = param("supply shock", label="What happened")
 
 
@@ -52,7 +65,13 @@ class Supply:
         min=0,
         max=50_000_000,
     )
-    scale: float = param(1.0, label="Supply multiplier (tighter < 1 < looser)", min=0.0, max=10.0)
+    scale: float = param(
+        1.0,
+        label="Supply multiplier (tighter < 1 < looser)",
+        help="every week's output times this: below 1 the shortage deepens, 0 makes nothing",
+        min=0.0,
+        max=10.0,
+    )
     initial_weekly: int = param(
         12_000, label="Weekly output at start", min=0, max=10_000_000, unit="units"
     )
@@ -79,7 +98,17 @@ class Supply:
 class Market:
     """How supply is allocated and priced, and how buyers order."""
 
-    mechanism: str = param("proportional", label="Allocation mechanism", choices=MECHANISM_CHOICES)
+    mechanism: str = param(
+        "proportional",
+        label="Allocation mechanism",
+        help=(
+            "how Nvidia shares out a short week: proportional to orders; uniform (equal shares "
+            "up to each order, Sprumont 1991); linear (orders minus an equal cut); turn_and_earn "
+            "(by past purchases); priority (strategic tiers); auction (highest bids first); "
+            "negotiation (alternating offers over price)"
+        ),
+        choices=MECHANISM_CHOICES,
+    )
     ordering: str = param(
         "scenario",
         label="Buyers' ordering strategy",
@@ -199,8 +228,21 @@ class Owner:
 
     name: str = param("Musk", label="Owner")
     firms: tuple[str, ...] = param((), label="Firms the owner controls")
-    policy: str = param("none", label="Owner's policy", choices=POLICY_CHOICES)
-    priority: tuple[str, ...] = param((), label="Priority among the owner's firms (first = most)")
+    policy: str = param(
+        "none",
+        label="Owner's policy",
+        help=(
+            "how the owner moves chips among his firms: none; priority (to the firm he puts "
+            "first); weights (towards set shares); readiness (away from a firm that cannot "
+            "switch them on); value (to the firm that values them most)"
+        ),
+        choices=POLICY_CHOICES,
+    )
+    priority: tuple[str, ...] = param(
+        (),
+        label="Priority among the owner's firms (first = most)",
+        help="the order the priority policy serves the owner's firms in (empty: as listed)",
+    )
     weights: tuple[float, ...] = param(
         (),
         label="Weights among the owner's firms",
@@ -272,7 +314,12 @@ class Firm:
         max=100_000_000,
     )
     ready_shift_weeks: int = param(
-        0, label="Data-centre ready date shift", min=-104, max=104, unit="weeks"
+        0,
+        label="Data-centre ready date shift",
+        help="moves every data-centre expansion this many weeks later (negative: earlier)",
+        min=-104,
+        max=104,
+        unit="weeks",
     )
     budget_usd: float = param(1e12, label="Budget per year", min=0.0, max=1e15, unit="USD")
     value_usd: float = param(
@@ -353,7 +400,13 @@ class Scenario:
     description: str = param("", label="Description")
     start_date: str = param("2023-10-02", label="First week (YYYY-MM-DD)")
     weeks: int = param(104, label="Weeks to simulate", min=1, max=1040)
-    seed: int = param(42, label="Seed", min=0, max=2**63 - 1)
+    seed: int = param(
+        42,
+        label="Seed",
+        help="the random generator's seed: the same seed and settings give the same run",
+        min=0,
+        max=2**63 - 1,
+    )
     supply: Supply = param(Supply(), label="Supply")
     market: Market = param(Market(), label="Market")
     supplier: Supplier = param(Supplier(), label="Supplier")

@@ -7,12 +7,14 @@ to show lives here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from model.params import ScenarioError, walk
+from model.params import ScenarioError, short, walk
 from model.scenario import Scenario, Shock
 
 LEVERS: tuple[str, ...] = (
@@ -45,6 +47,33 @@ class Lever:
     def show(self, value: Any) -> str:
         """How a value reads in a menu ('X > xAI > Tesla' for a priority order)."""
         return " > ".join(value) if self.kind == "order" else str(value)
+
+    def read(self, value: Any) -> Any:
+        """A value from a browser (a menu label, a slider's number, a link's text), checked
+        against this lever's choices or range; raises ScenarioError saying what is wrong."""
+        if self.kind in ("select", "order"):
+            return self._read_choice(value)
+        number = _read_number(value, self.label, whole=self.kind == "int")
+        if self.min is not None and number < self.min:
+            raise ScenarioError(f"{self.label}: {number:g} is below the minimum {self.min:g}")
+        if self.max is not None and number > self.max:
+            raise ScenarioError(f"{self.label}: {number:g} is above the maximum {self.max:g}")
+        return number
+
+    def _read_choice(self, value: Any) -> Any:
+        labels = [self.show(c) for c in self.choices]
+        if isinstance(value, str):
+            text = " > ".join(p.strip() for p in value.split(",")) if "," in value else value
+            if text in labels:
+                return self.choices[labels.index(text)]
+        shown = "; ".join(labels) if len(labels) <= 12 else f"{len(labels)} choices"
+        raise ScenarioError(f"{self.label}: {short(value)} is not one of: {shown}")
+
+    def write(self, value: Any) -> str:
+        """The value as a link writes it (`read` reads it back)."""
+        if self.kind == "order":
+            return ",".join(value)
+        return f"{value:g}" if self.kind == "float" else str(value)
 
 
 def levers(s: Scenario) -> list[Lever]:
@@ -112,12 +141,33 @@ def shock_levers(s: Scenario) -> list[Lever]:
     return out
 
 
+MAX_TYPED = 40  # characters: longer text in a number field is refused before it is parsed
+
+
 def parse_int(text: str, label: str) -> int:
-    """A whole number typed by a person; a clear message otherwise."""
+    """A whole number typed by a person; a clear message otherwise (never echoing long text)."""
+    if not isinstance(text, str | int) or isinstance(text, bool) or len(str(text)) > MAX_TYPED:
+        raise ScenarioError(f"{label}: {short(text)} is not a whole number")
     try:
         return int(str(text).strip().replace(",", "").replace("_", ""))
     except ValueError:
-        raise ScenarioError(f"{label}: {text!r} is not a whole number") from None
+        raise ScenarioError(f"{label}: {short(text)} is not a whole number") from None
+
+
+def _read_number(value: Any, label: str, whole: bool) -> int | float:
+    """An int (whole) or finite float from a number or a short text; ScenarioError otherwise."""
+    if isinstance(value, str) and len(value) <= MAX_TYPED:
+        with contextlib.suppress(ValueError):
+            value = int(value) if whole and value.strip().lstrip("+-").isdigit() else float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{label}: {short(value)} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{label}: {short(value)} is not a number")
+    if whole:
+        if isinstance(value, float) and not value.is_integer():
+            raise ScenarioError(f"{label}: {short(value)} is not a whole number")
+        return int(value)
+    return float(value)
 
 
 def shock_override(

@@ -6,7 +6,12 @@ Nothing here lives at module level: every session (browser tab, notebook cell) b
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import threading
+import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,16 +19,39 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
-from model.params import ScenarioError, walk
-from model.scenario import load_scenario
+from model.params import ScenarioError, short, walk
+from model.scenario import Scenario, load_scenario, scenario_names
+from server.levers import SHOCK_PATH, Lever, levers, seed_lever, shock_levers, shock_override
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def builtin_scenarios() -> tuple[str, ...]:
+    """The built-in scenarios' names: the only scenarios the app ever loads."""
+    return tuple(scenario_names())
+
+
+def check_scenario(name: Any) -> str:
+    """`name` if it is a built-in scenario; a path, or any other value, is refused unread."""
+    if not isinstance(name, str) or name not in builtin_scenarios():
+        valid = ", ".join(builtin_scenarios())
+        raise ScenarioError(f"Scenario: {short(name)} is not a built-in scenario ({valid})")
+    return name
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Scenario name plus dotted-path overrides: everything needed to rebuild the same run."""
+    """Scenario name plus dotted-path overrides: everything needed to rebuild the same run.
+
+    The scenario must be built-in (checked here, so no spec can name a file); the overrides are
+    checked against the parameter definitions when the scenario is loaded."""
 
     scenario: str = "baseline"
     overrides: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        check_scenario(self.scenario)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -114,6 +142,7 @@ class Session:
     version: solara.Reactive[int]  # bumped on every step and reset: the charts' redraw signal
     lock: threading.RLock = field(default_factory=threading.RLock)
     pacing: Pacing | None = None  # made on the lock in __post_init__ unless given
+    trial: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
 
     def __post_init__(self) -> None:
         if self.pacing is None:
@@ -198,16 +227,210 @@ class Session:
             return False
         with self.lock:
             self.playing.set(False)
+            self.spec.set(spec)  # before the model: a form remounted for the new run reads it
             self.market.set(fresh)
-            self.spec.set(spec)
             self.pacing.changed.notify_all()
         self.error.set(None)
         self.redraw()
         return True
 
+    def choose_tab(self, index: Any, count: int) -> None:
+        """Open view `index` of `count` (the Tabs' v_model: a browser may send anything)."""
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < count:
+            self.tab.set(index)
+        else:
+            logger.warning("refused a tab index %s of %d views", short(index), count)
+
     def redraw(self) -> None:
         with self.lock:
             self.version.set(self.version.value + 1)
+
+
+# --- links: the run in the page's address, so a link (or a reload) re-simulates it ------------
+
+MAX_LINK = 2_000  # characters of query string a link may have
+MAX_VALUE = 200  # characters of one value
+LINK_KEYS = ("scenario", "lesson", "try", "week", "seed", "shock")
+NO_SHOCK = "none"
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a link asks for: a run, how many weeks into it, and the lesson (and try) it is in."""
+
+    spec: RunSpec
+    week: int = 0
+    lesson: str | None = None
+    trial: str | None = None
+
+    def build(self) -> GpuMarket:
+        return self.spec.build().run(self.week) if self.week else self.spec.build()
+
+
+@dataclass(frozen=True)
+class LinkError:
+    """Why a link was refused, in one line for the page."""
+
+    message: str
+
+
+def spec_from_url(query: str | None) -> Link | LinkError:
+    """The run a page address's query string describes, every value checked as a form's would
+    be: built-in scenario and lesson names only, settings the app offers, choices from their
+    registries, numbers in range. Never raises."""
+    try:
+        return _read_link(_query_pairs(query or ""))
+    except ScenarioError as exc:
+        logger.warning("refused a link: %s", exc)
+        return LinkError(f"This link could not be opened: {exc}")
+    except Exception:  # a bug, not the visitor's fault: keep the page, log the traceback
+        logger.exception("could not read a link %s", short(query))
+        return LinkError("This link could not be opened.")
+
+
+def _query_pairs(query: str) -> dict[str, str]:
+    query = query.removeprefix("?")
+    if len(query) > MAX_LINK:
+        raise ScenarioError(f"the link is longer than {MAX_LINK:,} characters")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=40)
+    found: dict[str, str] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ScenarioError(f"{short(key)} is given twice")
+        if len(value) > MAX_VALUE:
+            raise ScenarioError(f"{short(key)}: the value is longer than {MAX_VALUE} characters")
+        found[key] = value
+    return found
+
+
+def _read_link(q: dict[str, str]) -> Link:
+    from server.curriculum import find_lesson  # late: lessons build on RunSpec
+
+    le = find_lesson(q["lesson"]) if "lesson" in q else None
+    if "lesson" in q and le is None:
+        raise ScenarioError(f"Lesson: {short(q['lesson'])} is not a lesson of this app")
+    name = check_scenario(q.get("scenario", le.scenario if le else "baseline"))
+    if le is not None and name != le.scenario:
+        raise ScenarioError(f"the lesson {le.slug!r} runs the scenario {le.scenario!r}")
+    if "try" in q and le is None:
+        raise ScenarioError("Try: a try belongs to a lesson, and the link names none")
+    trial = le.find_try(q["try"]) if le is not None and "try" in q else None
+    if "try" in q and trial is None:
+        raise ScenarioError(f"Try: {short(q['try'])} is not one of this lesson's tries")
+    base = le.try_spec(trial) if le is not None else RunSpec(name)
+    settings = _read_settings(q, load_scenario(base.scenario, base.settings))
+    spec = RunSpec.of(name, {**base.settings, **settings})
+    spec.validate()
+    s = load_scenario(name, spec.settings)
+    week = Lever("week", "Week", "", "int", 0, (), 0, s.weeks).read(q.get("week", "0"))
+    return Link(spec.canonical(), week, le.slug if le else None, trial.slug if trial else None)
+
+
+def _read_settings(q: dict[str, str], s: Scenario) -> dict[str, Any]:
+    """The overrides a link sets on scenario `s`, each value read by its control."""
+    offered = {lv.path: lv for lv in levers(s)}
+    extras = declared_settings(s.name)
+    out: dict[str, Any] = {}
+    for key, text in q.items():
+        if key in ("scenario", "lesson", "try", "week"):
+            continue
+        if key == "seed":
+            out["seed"] = seed_lever(s).read(text)
+        elif key == "shock":
+            out[SHOCK_PATH] = _read_shock(text, s)
+        elif key in offered:
+            out[key] = offered[key].read(text)
+        elif key in extras:
+            out[key] = _read_declared(key, text, extras[key])
+        else:
+            raise ScenarioError(f"{short(key)} is not a setting this app offers for {s.name}")
+    return out
+
+
+def _read_shock(text: str, s: Scenario) -> list[dict]:
+    """`none`, or `START,WEEKS,FACTOR` (the loader checks the date lies inside the run)."""
+    if text == NO_SHOCK:
+        return []
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise ScenarioError(f"Shock: {short(text)} is not 'none' or START,WEEKS,FACTOR")
+    _start, weeks, factor = shock_levers(s)
+    return shock_override(parts[0][:10], str(weeks.read(parts[1])), factor.read(parts[2]))
+
+
+def _read_declared(path: str, text: str, allowed: list[Any]) -> Any:
+    """A setting with no control: only a value one of the lessons itself gives it."""
+    value: Any = text
+    if text not in allowed:
+        try:
+            value = freeze(tomllib.loads(f"v = {text}")["v"])
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            value = None
+    if value not in allowed:
+        raise ScenarioError(f"{path}: {short(text)} is not a value the lessons use")
+    return value
+
+
+@functools.cache
+def declared_settings(scenario: str) -> dict[str, list[Any]]:
+    """Settings without a control that the lessons on `scenario` give, with their values."""
+    from server.curriculum import lessons  # late: lessons build on RunSpec
+
+    out: dict[str, list[Any]] = {}
+    for le in lessons():
+        if le.scenario == scenario:
+            for path, values in le.declared().items():
+                out.setdefault(path, []).extend(values)
+    return out
+
+
+def url_for(session: Session) -> str:
+    """The page address's query string for the session's run, week and lesson."""
+    with session.lock:
+        spec, week = session.spec.value, session.market.value.week
+    pairs = link_pairs(spec, session.lesson.value, session.trial.value)
+    return "?" + urllib.parse.urlencode([*pairs, ("week", str(week))])
+
+
+def link_pairs(spec: RunSpec, lesson: str | None, trial: str | None) -> list[tuple[str, str]]:
+    """The link's keys for a run (all but the week): what differs from the lesson's (or the
+    scenario's) own run, as its controls write it."""
+    from server.curriculum import find_lesson  # late: lessons build on RunSpec
+
+    le = find_lesson(lesson)
+    if le is not None and le.scenario != spec.scenario:
+        le = None
+    t = le.find_try(trial) if le is not None else None
+    base = le.try_spec(t) if le is not None else RunSpec(spec.scenario)
+    pairs = [("scenario", spec.scenario)]
+    pairs += [("lesson", le.slug)] if le else []
+    pairs += [("try", t.slug)] if t else []
+    now = load_scenario(spec.scenario, spec.settings)
+    then = load_scenario(base.scenario, base.settings)
+    was = {lv.path: lv.default for lv in levers(then)}
+    for lv in levers(now):
+        if freeze(lv.default) != freeze(was.get(lv.path)):
+            pairs.append((lv.path, lv.write(lv.default)))
+    if now.seed != then.seed:
+        pairs.append(("seed", str(now.seed)))
+    if _shocks(now) != _shocks(then):
+        pairs.append(("shock", _write_shock(now)))
+    shown = {*was, "seed", SHOCK_PATH}
+    for path, value in spec.overrides:
+        if path not in shown and freeze(base.settings.get(path)) != value:
+            pairs.append((path, value if isinstance(value, str) else json.dumps(value)))
+    return pairs
+
+
+def _shocks(s: Scenario) -> tuple[tuple[str, int, float], ...]:
+    return tuple((k.start, k.weeks, k.factor) for k in s.supply.shocks)
+
+
+def _write_shock(s: Scenario) -> str:
+    if not s.supply.shocks:
+        return NO_SHOCK
+    first = s.supply.shocks[0]
+    return f"{first.start},{first.weeks},{first.factor:g}"
 
 
 RunContext = solara.create_context(None)
@@ -223,20 +446,36 @@ def use_tick() -> int:
     return session.version.value if session is not None else update_counter.get()
 
 
+def open_link(search: str | None, initial: RunSpec | None) -> tuple[Link, GpuMarket, str | None]:
+    """The first run of a page: its address's (if it has a query string) or `initial`, with the
+    model built, and the message to show if the address was refused."""
+    fallback = Link(initial or RunSpec())
+    found = spec_from_url(search) if search else fallback
+    if isinstance(found, LinkError):
+        return fallback, fallback.build(), found.message
+    try:
+        return found, found.build(), None
+    except (ScenarioError, ValueError) as exc:  # checked already: only a model's own refusal
+        logger.warning("a link's run did not build: %s", exc)
+        return fallback, fallback.build(), f"This link could not be opened: {exc}"
+
+
 def use_session(initial: RunSpec | None = None) -> Session:
-    """Per-session state, created on first render of the page that calls it."""
-    first = solara.use_memo(lambda: initial or RunSpec(), [])
-    model = solara.use_memo(first.build, [])
+    """Per-session state, created on first render of the page that calls it. Under the Solara
+    server the page's address may carry a run (see `spec_from_url`): it is opened first."""
+    search = solara.use_router().search
+    link, model, problem = solara.use_memo(lambda: open_link(search, initial), [])
     lock = solara.use_memo(threading.RLock, [])
     return Session(
         market=solara.use_reactive(model),
-        spec=solara.use_reactive(first),
+        spec=solara.use_reactive(link.spec),
         playing=solara.use_reactive(False),
         speed=solara.use_reactive("normal"),
-        error=solara.use_reactive(None),
-        lesson=solara.use_reactive(None),
+        error=solara.use_reactive(problem),
+        lesson=solara.use_reactive(link.lesson),
         tab=solara.use_reactive(0),
         version=solara.use_reactive(0),
         lock=lock,
         pacing=solara.use_memo(lambda: Pacing(threading.Condition(lock)), []),
+        trial=solara.use_reactive(link.trial),
     )

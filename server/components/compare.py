@@ -6,6 +6,8 @@ baseline takes a few tens of milliseconds) and never touch the session's own mod
 
 from __future__ import annotations
 
+import html
+import math
 from typing import Any
 
 import pandas as pd
@@ -15,7 +17,14 @@ from model.figures import COMPARE, FIGURES, Figure, figures
 from model.market import GpuMarket
 from model.params import ScenarioError
 from server.components.allocations import installed_option
-from server.components.common import clean, heading, time_option
+from server.components.common import (
+    clean,
+    dates,
+    fmt_number,
+    heading,
+    time_option,
+    tooltip_for,
+)
 from server.components.echart import EChart
 from server.levers import Lever, levers
 from server.session import RunSpec, Session, use_tick
@@ -46,24 +55,45 @@ def run_pair(a: RunSpec, b: RunSpec, weeks: int | None) -> tuple[GpuMarket, GpuM
     return a.build().run(weeks), b.build().run(weeks)
 
 
+REACHED = "week it reaches its target"  # B - A of this row: the weeks of delay
+OWED = "units owed to it"  # the owner's net units moved away from the firm (negative: it gained)
+
+
+def week_reached(firm_rows: pd.DataFrame, level: float | None = None) -> float:
+    """The first week the firm's installed base reaches `level`, or (None) catches up with its
+    target after first falling short of it; NaN if it never does within the run."""
+    rows = firm_rows.reset_index(drop=True)
+    goal = rows.target if level is None else pd.Series(level, index=rows.index)
+    short = rows.index[rows.installed < goal]
+    start = short[0] if len(short) and level is None else 0
+    hit = rows.index[(rows.index >= start) & (rows.installed >= goal)]
+    return float(rows.step[hit[0]]) if len(hit) else float("nan")
+
+
+def owner_rows(m: GpuMarket) -> dict[str, float]:
+    """Per owner firm: installed base, weeks short of target, the week it reaches its target
+    (and its publicly stated level, if any), and the units the owner owes it now."""
+    ft = m.firms_table()
+    out: dict[str, float] = {}
+    for f in m.config.owner.firms:
+        rows = ft[ft.firm == f]
+        if rows.empty:
+            continue
+        out[f"{f}: installed at end"] = float(rows.installed.iloc[-1])
+        out[f"{f}: weeks short of target"] = float((rows.installed < rows.target).sum())
+        out[f"{f}: {REACHED}"] = week_reached(rows)
+        stated = next((x.statement for x in m.config.firms if x.name == f), 0)
+        if stated:
+            out[f"{f}: week it reaches its stated {stated:,.0f}"] = week_reached(rows, stated)
+        out[f"{f}: {OWED}"] = float(rows.owner_debt.iloc[-1])
+    return out
+
+
 def results(m: GpuMarket) -> dict[str, float]:
     """End-of-run figures compared in the table: the owner's firms, then the run's headline
     figures (`model.figures.COMPARE`, defined and labelled once in `model.figures.FIGURES`)."""
-    t, ft = m.model_table(), m.firms_table()
-    last = ft[ft.step == ft.step.max()].set_index("firm")
-    out = {
-        f"{f}: installed at end": float(last.installed[f])
-        for f in m.config.owner.firms
-        if f in last.index
-    }
-    out |= {
-        f"{f}: weeks short of target": float(
-            (ft[ft.firm == f].installed < ft[ft.firm == f].target).sum()
-        )
-        for f in m.config.owner.firms
-        if f in last.index
-    }
-    for key, value in figures(t, COMPARE).items():
+    out = owner_rows(m)
+    for key, value in figures(m.model_table(), COMPARE).items():
         f = FIGURES[key]
         out[compare_label(f)] = value / USD_SCALE if f.unit == "usd" else value
     return out
@@ -78,7 +108,7 @@ def results_table(a: GpuMarket, b: GpuMarket) -> pd.DataFrame:
     ra, rb = results(a), results(b)
     df = pd.DataFrame({"A": ra, "B": rb})
     df["B - A"] = df.B - df.A
-    return df.round(2)
+    return df.round(3)
 
 
 def overlay_option(a: GpuMarket, b: GpuMarket, metric: str) -> dict[str, Any]:
@@ -101,14 +131,71 @@ def overlay_option(a: GpuMarket, b: GpuMarket, metric: str) -> dict[str, Any]:
     return time_option(a, series, METRICS[metric])
 
 
+def row_digits() -> dict[str, int]:
+    """Decimals per run-level row: GPU counts none, weeks and friction one, money (USD bn) two,
+    indices three; the owner's firm rows (counts of GPUs and weeks, not listed here) none."""
+    by_unit = {"units": 0, "weeks": 1, "usd": 2, "": 3}
+    return {
+        compare_label(FIGURES[k]): 1 if k == "friction" else by_unit.get(FIGURES[k].unit, 2)
+        for k in COMPARE
+    }
+
+
+def cell(x: float, digits: int, signed: bool = False) -> str:
+    """A table cell: whole numbers as whole numbers ('-20', '90,000'), a dash for missing."""
+    return fmt_number(round(x, digits) if x == x else x, digits, signed)
+
+
 def results_html(a: GpuMarket, b: GpuMarket) -> str:
-    """The results table as plain HTML (numbers right-aligned, B - A signed)."""
+    """The results table as plain HTML (numbers right-aligned, B - A signed), then the redirect
+    lesson's answers in words."""
+    digits = row_digits()
     rows = "".join(
-        f"<tr><td>{name}</td><td>{r.A:,.2f}</td><td>{r.B:,.2f}</td><td>{r['B - A']:+,.2f}</td></tr>"
+        f"<tr><td>{html.escape(str(name), quote=False)}</td>"
+        f"<td>{cell(r.A, digits.get(name, 0))}</td><td>{cell(r.B, digits.get(name, 0))}</td>"
+        f"<td>{cell(r['B - A'], digits.get(name, 0), signed=True)}</td></tr>"
         for name, r in results_table(a, b).iterrows()
     )
     head = "<tr><th>result</th><th>A</th><th>B</th><th>B - A</th></tr>"
-    return f'<table class="compare-results">{head}{rows}</table>'
+    notes = "".join(f"<li>{html.escape(line)}</li>" for line in delay_lines(a, b))
+    lesson = f'<ul class="compare-delays">{notes}</ul>' if notes else ""
+    return f'<table class="compare-results">{head}{rows}</table>{lesson}'
+
+
+def delay_lines(a: GpuMarket, b: GpuMarket) -> list[str]:
+    """Per owner firm, in words: weeks of delay reaching its target in B against A, and the units
+    the owner owes it in each run (what the redirect lesson asks)."""
+    ra, rb = owner_rows(a), owner_rows(b)
+    lines = []
+    for f in a.config.owner.firms:
+        key = f"{f}: {REACHED}"
+        if key not in ra or key not in rb:
+            continue
+        lines.append(f"{f}, weeks of delay (B - A): {delay_words(a, ra[key], rb[key])}")
+        lines.append(
+            f"{f}, units owed: {fmt_number(ra[f'{f}: {OWED}'])} in A, "
+            f"{fmt_number(rb[f'{f}: {OWED}'])} in B (units the owner moved away from it, net; "
+            "negative: it received more than it gave)"
+        )
+    return lines
+
+
+def delay_words(m: GpuMarket, week_a: float, week_b: float) -> str:
+    """'20 weeks later in B (week 77, 2025-03-17) than in A (week 57, 2024-10-28)'."""
+
+    def when(w: float) -> str:
+        if w != w:
+            return "not reached"
+        return f"week {w:.0f}, {dates(m)[int(w)]}"
+
+    if week_a != week_a or week_b != week_b:
+        return f"A {when(week_a)}; B {when(week_b)}"
+    delay = week_b - week_a
+    if delay == 0:
+        return f"none: both reach it in {when(week_a)}"
+    side = "later" if delay > 0 else "sooner"
+    plural = "" if abs(delay) == 1 else "s"
+    return f"{abs(delay):.0f} week{plural} {side} in B ({when(week_b)}) than in A ({when(week_a)})"
 
 
 @solara.component
@@ -141,6 +228,7 @@ def CompareView(session: Session) -> None:
                 on_value=lambda v: set_picked({**picked, lever.path: v}),
             )
         solara.Checkbox(label="only up to this week", value=follow, on_value=set_follow)
+    solara.Text(f"{lever.label}: {tooltip_for(lever.path)}", classes=["compare-help"])
     weeks = m.week if follow else None
     b_spec = spec.with_settings(**{lever.path: value})
     pair = solara.use_memo(lambda: _safe_pair(spec, b_spec, weeks), [spec, b_spec, weeks])
@@ -153,7 +241,7 @@ def CompareView(session: Session) -> None:
         solara.Info("Step the run first, or untick 'only up to this week'.")
         return
     firms = list(m.config.owner.firms) or None
-    top = max(float(wide_max(r, firms)) for r in (a, b))
+    top = nice_ceiling(max(float(wide_max(r, firms)) for r in (a, b)))
     with solara.Columns([1, 1]):
         for side, run in (("A", a), ("B", b)):
             with solara.Column():
@@ -188,6 +276,14 @@ def wide_max(m: GpuMarket, firms: list[str] | None) -> float:
     ft = m.firms_table()
     ft = ft[ft.firm.isin(firms)] if firms else ft
     return float(max(ft.installed.max(), ft.target.max()))
+
+
+def nice_ceiling(x: float) -> float:
+    """The axis maximum a person would choose: 175,136 -> 180,000 (two significant figures)."""
+    if not math.isfinite(x) or x <= 0:
+        return 1.0
+    step = 10 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(x / step) * step
 
 
 def _safe_pair(a: RunSpec, b: RunSpec, weeks: int | None) -> tuple[GpuMarket, GpuMarket] | str:

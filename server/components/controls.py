@@ -1,11 +1,17 @@
 """The run controls (Step, Play/Pause, Reset) and the settings form derived from the scenario.
 
 Settings are a draft until Reset: Reset builds a new model from them, and if they are invalid the
-message appears inline and the current run carries on untouched.
+message appears inline and the current run carries on untouched. Every value a widget sends is
+read by its lever (`Lever.read`: choices from their registries, numbers in range, built-in
+scenarios only) before it enters the draft; a refused value gets an inline message, and a bug in
+a handler is logged on the server, never shown to the page as a traceback.
 """
 
 from __future__ import annotations
 
+import logging
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,10 +20,31 @@ import solara
 import traitlets
 
 from model.params import ScenarioError
-from model.scenario import load_scenario, scenario_names
+from model.scenario import load_scenario
+from server.components.inputs import (
+    Flag,
+    Menu,
+    Slider,
+    TextBox,
+    Toggle,
+    guarded,
+    read_flag,
+    read_index,
+    read_text,
+)
 from server.levers import Lever, levers, parse_int, seed_lever, shock_levers, shock_override
-from server.session import PLAY_SPEEDS, RunSpec, Session, freeze, use_tick
+from server.session import (
+    PLAY_SPEEDS,
+    RunSpec,
+    Session,
+    builtin_scenarios,
+    check_scenario,
+    freeze,
+    link_pairs,
+    use_tick,
+)
 
+logger = logging.getLogger(__name__)
 SHOCKS = "supply.shocks"
 LABEL_STYLE = {"font-size": "13px", "color": "rgba(0,0,0,0.6)"}
 
@@ -58,7 +85,7 @@ def draft_from(spec: RunSpec) -> Draft:
 def spec_from(d: Draft) -> RunSpec:
     """Overrides for whatever differs from the scenario's own values; raises ScenarioError on
     text."""
-    base = load_scenario(d.scenario)
+    base = load_scenario(check_scenario(d.scenario))
     defaults = {lv.path: lv.default for lv in levers(base)}
     overrides: dict[str, Any] = dict(d.extra)
     overrides |= {k: v for k, v in d.values if k in defaults and freeze(v) != freeze(defaults[k])}
@@ -91,12 +118,12 @@ def check(d: Draft) -> tuple[RunSpec | None, str | None]:
 
 
 @solara.component
-def LeverInput(lever: Lever, value: Any, on_value: Any) -> None:
-    """One control, chosen from the parameter's type and metadata."""
+def LeverInput(lever: Lever, value: Any, on_value: Callable[[Any], None], nonce: int = 0) -> None:
+    """One control, chosen from the parameter's type and metadata; `on_value` gets what the
+    browser sent, unread (the form reads it with `lever.read`)."""
     if lever.kind in ("select", "order"):
         labels = [lever.show(c) for c in lever.choices]
-        pick = lambda text: on_value(lever.choices[labels.index(text)])  # noqa: E731
-        solara.Select(label=lever.label, values=labels, value=lever.show(value), on_value=pick)
+        Menu(lever.label, labels, lever.show(value), on_value, nonce)
         return
     unit = f" {lever.unit}" if lever.unit else ""
     shown = (
@@ -105,25 +132,8 @@ def LeverInput(lever: Lever, value: Any, on_value: Any) -> None:
         else f"{value:g}"
     )
     solara.Text(f"{lever.label}: {shown}{unit}", style=LABEL_STYLE)
-    if lever.kind == "int":
-        solara.SliderInt(
-            "",
-            min=int(lever.min),
-            max=int(lever.max),
-            value=int(value),
-            on_value=on_value,
-            tick_labels="end_points",
-        )
-    else:
-        solara.SliderFloat(
-            "",
-            min=lever.min,
-            max=lever.max,
-            step=0.05,
-            value=float(value),
-            on_value=on_value,
-            tick_labels="end_points",
-        )
+    step = 1 if lever.kind == "int" else 0.05
+    Slider("", value, lever.min, lever.max, step, on_value, nonce)
 
 
 WEEK_LABEL = """
@@ -155,109 +165,197 @@ class WeekLabel(ipyvuetify.VuetifyTemplate):
         return f"Week {week} of {weeks}"
 
 
+RUN_LINK = """
+<template><span class="run-link" style="display: none"></span></template>
+<script>
+module.exports = {
+  // Keep the address bar on this run (history.replaceState: no history entry per week), at
+  // most four times a second so a fast Play never floods the browser's history API.
+  created() { this.last = 0; this.timer = null; },
+  mounted() { this.write(); },
+  watch: { query() { this.write(); } },
+  methods: {
+    write() {
+      clearTimeout(this.timer);
+      if (!this.enabled) return;
+      const wait = 250 - (Date.now() - this.last);
+      if (wait > 0) { this.timer = setTimeout(() => this.write(), wait); return; }
+      this.last = Date.now();
+      const url = window.location.pathname + this.query + window.location.hash;
+      const now = window.location.pathname + window.location.search + window.location.hash;
+      if (url !== now) window.history.replaceState(window.history.state, "", url);
+    },
+  },
+};
+</script>
+"""
+
+
+class RunLink(ipyvuetify.VuetifyTemplate):
+    """Writes `query` (see `server.session.url_for`) into the page's address, under the Solara
+    server only (`enabled`): a notebook's address is left alone."""
+
+    template = traitlets.Unicode(RUN_LINK).tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+    enabled = traitlets.Bool(False).tag(sync=True)
+
+
+def served() -> bool:
+    """True under `solara run` (a page with an address of its own), False in a notebook."""
+    return bool(getattr(solara, "_using_solara_server", lambda: False)())
+
+
 @solara.component
-def RunBar(session: Session, draft: Draft) -> None:
+def RunBar(session: Session, draft: Draft, refuse: Callable[[str], None], nonce: int) -> None:
     """Step, Play/Pause and Reset, with the week and date of the run."""
     use_tick()
     stamp = session.stamp()
     running = session.market.value.running
     playing = session.playing.value
     WeekLabel.element(stamp=stamp, on_shown=session.page_shows)
+    spec, lesson, trial = session.spec.value, session.lesson.value, session.trial.value
+    pairs = solara.use_memo(lambda: link_pairs(spec, lesson, trial), [spec, lesson, trial])
+    week = stamp.split(":")[1]
+    RunLink.element(query="?" + urllib.parse.urlencode([*pairs, ("week", week)]), enabled=served())
 
     def reset() -> None:
-        spec, problem = check(draft)
-        if problem or spec is None:
+        wanted, problem = check(draft)
+        if problem or wanted is None:
             session.error.set(problem)
             return
-        session.reset(spec)
+        session.reset(wanted)
 
     with solara.Row(gap="6px"):
         solara.Button(
             "Step",
             color="primary",
-            on_click=lambda: session.advance(1),
+            on_click=guarded(lambda: session.advance(1), refuse),
             disabled=playing or not running,
         )
         solara.Button(  # does what its label says, even when pressed twice before a redraw
             "Pause" if playing else "Play",
             color="primary",
             disabled=not running and not playing,
-            on_click=session.pause if playing else session.play,
+            on_click=guarded(session.pause if playing else session.play, refuse),
             classes=["run-play"],
         )
-        solara.Button("Reset", color="secondary", on_click=reset)
-    solara.ToggleButtonsSingle(
-        value=session.speed.value,
-        values=list(PLAY_SPEEDS),
-        on_value=session.speed.set,
-        dense=True,
-        classes=["run-speed"],
+        solara.Button("Reset", color="secondary", on_click=guarded(reset, refuse))
+    speeds = list(PLAY_SPEEDS)
+    Toggle(
+        speeds,
+        session.speed.value,
+        guarded(lambda i: session.speed.set(read_index(i, speeds, "Speed")), refuse),
+        nonce,
+        ("run-speed",),
     )
     if session.error.value:
         solara.Error(session.error.value, classes=["run-error"])
 
 
+def use_draft(session: Session) -> tuple[Draft, Callable[[Draft], None]]:
+    """The form's draft, started afresh from each new run (whether or not the page remounts
+    the form), and a setter that also clears a failed Reset's message: once the form changes,
+    that message no longer describes it."""
+    spec = session.spec.value
+    origin = (id(session.market.value), spec)
+    held, hold = solara.use_state((origin, None))
+    draft = held[1] if held[0] == origin and held[1] is not None else None
+    fresh = solara.use_memo(lambda: draft_from(spec), [spec])
+
+    def set_draft(d: Draft) -> None:
+        session.error.set(None)
+        hold((origin, d))
+
+    return draft or fresh, set_draft
+
+
 @solara.component
 def Controls(session: Session) -> None:
-    """The settings form; remounted (via key) whenever a new run starts, so it shows that run."""
-    spec = session.spec.value
-    draft, set_draft = solara.use_state(solara.use_memo(lambda: draft_from(spec), [spec]))
+    """The settings form: a draft of the next run, shown from the current run's settings."""
+    draft, set_draft = use_draft(session)
+    origin = id(session.market.value)  # a new run clears a refusal (whether or not we remount)
+    (nonce, seen, refused), set_refusal = solara.use_state((0, origin, None))
+    refused = refused if seen == origin else None
+    refuse = lambda message: set_refusal(lambda old: (old[0] + 1, origin, message))  # noqa: E731
     scenario = solara.use_memo(lambda: load_scenario(draft.scenario), [draft.scenario])
     values = dict(draft.values)
+    lesson = session.lesson.value
 
-    def set_value(path: str, v: Any) -> None:
-        set_draft(replace(draft, values=tuple({**values, path: v}.items())))
+    def change(**fields: Any) -> None:
+        wanted = replace(draft, **fields)
+        if wanted != draft:  # a pinned widget set back to the draft's value changes nothing
+            set_refusal(lambda old: (old[0], origin, None))
+            set_draft(wanted)
 
-    def set_scenario(name: str) -> None:
-        set_draft(
-            draft_from(RunSpec(name))
-        )  # another scenario: its own defaults, no carried overrides
+    def set_scenario(name: Any) -> None:
+        check_scenario(name)
+        if name == draft.scenario:
+            return
+        if lesson is not None:
+            raise ScenarioError(f"Scenario: the lesson runs {draft.scenario}; end it to change")
+        set_refusal(lambda old: (old[0], origin, None))
+        set_draft(draft_from(RunSpec(name)))  # another scenario: its defaults, no overrides
 
-    RunBar(session, draft)
-    solara.Select(
-        label="Scenario", values=scenario_names(), value=draft.scenario, on_value=set_scenario
-    )
+    def on(action: Callable[[Any], None]) -> Callable[[Any], None]:
+        return guarded(action, refuse)
+
+    RunBar(session, draft, refuse, nonce)
+    names = list(builtin_scenarios())
+    Menu("Scenario", names, draft.scenario, on(set_scenario), nonce, lesson is not None)
+    if lesson is not None:
+        solara.Text("The lesson runs this scenario.", style=LABEL_STYLE)
     solara.Text(scenario.description, style={"font-size": "13px", "color": "#555"})
     for lever in levers(scenario):
         LeverInput(
-            lever, values.get(lever.path, lever.default), lambda v, p=lever.path: set_value(p, v)
+            lever,
+            values.get(lever.path, lever.default),
+            on(lambda v, lv=lever: change(values=tuple({**values, lv.path: lv.read(v)}.items()))),
+            nonce,
         )
-    seed = seed_lever(scenario)
-    solara.InputText(
-        seed.label,
-        value=draft.seed,
-        on_value=lambda v: set_draft(replace(draft, seed=v)),
-        continuous_update=True,
-    )
-    solara.Checkbox(
-        label="Add a supply shock",
-        value=draft.shock,
-        on_value=lambda v: set_draft(replace(draft, shock=v)),
-    )
-    if draft.shock:
-        start, weeks, factor = shock_levers(scenario)
-        solara.InputText(
-            start.label,
-            value=draft.shock_start,
-            continuous_update=True,
-            on_value=lambda v: set_draft(replace(draft, shock_start=v)),
-        )
-        solara.InputText(
-            f"{weeks.label} ({weeks.unit})",
-            value=draft.shock_weeks,
-            continuous_update=True,
-            on_value=lambda v: set_draft(replace(draft, shock_weeks=v)),
-        )
-        solara.SliderFloat(
-            factor.label,
-            min=factor.min,
-            max=factor.max,
-            step=0.05,
-            value=draft.shock_factor,
-            on_value=lambda v: set_draft(replace(draft, shock_factor=v)),
-        )
+    ShockAndSeed(scenario, draft, change, on, nonce)
+    if refused:
+        solara.Error(refused, classes=["value-error"])
     wanted, problem = solara.use_memo(lambda: check(draft), [draft])
     if problem:
         solara.Error(problem, classes=["input-error"])
-    elif wanted is not None and wanted.canonical() != spec.canonical():
+    elif wanted is not None and wanted.canonical() != session.spec.value.canonical():
         solara.Info("Press Reset to start a run with these settings.", dense=True)
+
+
+@solara.component
+def ShockAndSeed(
+    scenario: Any,
+    draft: Draft,
+    change: Callable[..., None],
+    on: Callable[[Callable[[Any], None]], Callable[[Any], None]],
+    nonce: int,
+) -> None:
+    """The seed and the optional supply shock; text stays text until Reset checks it."""
+    seed = seed_lever(scenario)
+    TextBox(seed.label, draft.seed, on(lambda v: change(seed=read_text(v, seed.label))), nonce)
+    shock = "Add a supply shock"
+    Flag(shock, draft.shock, on(lambda v: change(shock=read_flag(v, shock))), nonce)
+    if not draft.shock:
+        return
+    start, weeks, factor = shock_levers(scenario)
+    TextBox(
+        start.label,
+        draft.shock_start,
+        on(lambda v: change(shock_start=read_text(v, start.label))),
+        nonce,
+    )
+    TextBox(
+        f"{weeks.label} ({weeks.unit})",
+        draft.shock_weeks,
+        on(lambda v: change(shock_weeks=read_text(v, weeks.label))),
+        nonce,
+    )
+    Slider(
+        factor.label,
+        draft.shock_factor,
+        factor.min,
+        factor.max,
+        0.05,
+        on(lambda v: change(shock_factor=factor.read(v))),
+        nonce,
+    )

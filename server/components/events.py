@@ -34,6 +34,15 @@ def event_lines(events: pd.DataFrame, kinds: tuple[str, ...] | None = None) -> l
     return lines
 
 
+def empty_message(week: int, events: int, choice: str) -> str:
+    """Why the log is empty: nothing simulated yet, no events at all, or none of this kind."""
+    if week == 0:
+        return "No events yet: step the model."
+    if events == 0:
+        return f"No events in the {week} weeks so far."
+    return f"No {choice} in the {week} weeks so far ({events:,} other events: show all events)."
+
+
 @solara.component
 def EventLog(m: GpuMarket) -> None:
     """The newest events of the run, filterable by kind."""
@@ -41,9 +50,10 @@ def EventLog(m: GpuMarket) -> None:
     choice, set_choice = solara.use_state("all events")
     heading("What happened, newest first")
     solara.Select(label="Show", values=list(FILTERS), value=choice, on_value=set_choice)
-    lines = event_lines(m.events_table(), FILTERS[choice])
+    events = m.events_table()
+    lines = event_lines(events, FILTERS[choice])
     if not lines:
-        solara.Text("No events yet: step the model.")
+        solara.Text(empty_message(m.week, len(events), choice), classes=["event-empty"])
         return
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:SHOWN])
     more = (

@@ -48,7 +48,7 @@ def inflation_option(m: GpuMarket) -> dict[str, Any]:
             "type": "line",
             "symbol": "none",
             "color": "#000000",
-            "lineStyle": {"width": 2.5},
+            "lineStyle": {"width": 2.5, "type": "dashed"},  # dashed: apart from X's black
             "data": clean(t.order_inflation, 2),
         }
     ]

@@ -1,7 +1,9 @@
 """Where the supply went: Nvidia -> booked for each firm -> received by each firm, redirects in red.
 
 Nodes keep a fixed order, column and colour (`layoutIterations: 0`, explicit `depth`), so the
-picture does not reshuffle from one week to the next.
+picture does not reshuffle from one week to the next. A node too thin for its label keeps it for
+the tooltip only, so small firms' names never pile up; a week with nothing allocated (before the
+first step, or with no supply) shows a message instead of an empty diagram.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ import pandas as pd
 import solara
 
 from model.market import GpuMarket
-from server.components.common import REDIRECT_COLOR, firm_colors, firm_names, heading, layout_key
+from server.components.common import (
+    REDIRECT_COLOR,
+    TEXT_PX,
+    firm_colors,
+    firm_names,
+    heading,
+    layout_key,
+    use_presenter,
+)
 from server.components.echart import EChart
 from server.session import use_tick
 
 MOVES = ("redirect", "swap", "swap_repay")
 SOURCE = "Nvidia"
+HEIGHT = 420  # px of the chart; the diagram itself has HEIGHT - 20
+NODE_GAP = 6  # px between nodes of a column
 
 
 def flows(m: GpuMarket, week: int | None) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
@@ -33,29 +45,56 @@ def flows(m: GpuMarket, week: int | None) -> tuple[dict[str, float], dict[tuple[
     }
 
 
-def sankey_option(m: GpuMarket, week: int | None) -> dict[str, Any]:
+def empty_message(m: GpuMarket, week: int | None) -> str | None:
+    """Why there is nothing to draw, or None when GPUs moved in the week (or weeks) shown."""
+    if m.week == 0:
+        return "Nothing allocated yet: step the model to see where the supply goes."
+    booked, _moved = flows(m, week)
+    if sum(booked.values()) > 0:
+        return None
+    if week is None:
+        return "No GPUs have been allocated in this run so far (is there any supply?)."
+    return "No GPUs were allocated this week: there was no supply to share out."
+
+
+def shows_label(units: float, column_total: float, n: int, label_px: int) -> bool:
+    """Whether a node is tall enough for its label, so neighbouring labels never overlap."""
+    room = HEIGHT - 20 - NODE_GAP * (n - 1)
+    return column_total > 0 and units / column_total * room >= label_px + 2
+
+
+def firm_nodes(
+    names: list[str], colors: dict[str, str], units: dict[str, float], side: str, label_px: int
+) -> list[dict[str, Any]]:
+    """One column of firm nodes in model order; a thin node's label shows on hover only."""
+    total = sum(units.values())
+    return [
+        {
+            "name": f"{f} ({side})",
+            "depth": 1 if side == "booked" else 2,
+            "itemStyle": {"color": colors[f]},
+            "label": {
+                "formatter": f,
+                "show": shows_label(units[f], total, len(names), label_px),
+            },
+        }
+        for f in names
+    ]
+
+
+def sankey_option(m: GpuMarket, week: int | None, label_px: int = TEXT_PX[False]) -> dict[str, Any]:
     """Three fixed columns; a firm's kept units are tinted in its colour, redirected ones red."""
     names, colors = firm_names(m), firm_colors(m)
     booked, moved = flows(m, week)
+    received = dict(booked)
+    for (donor, receiver), units in moved.items():
+        if donor in received:
+            received[donor] -= units
+        if receiver in received:
+            received[receiver] += units
     nodes = [{"name": SOURCE, "depth": 0, "itemStyle": {"color": "#76b900"}}]
-    nodes += [
-        {
-            "name": f"{f} (booked)",
-            "depth": 1,
-            "itemStyle": {"color": colors[f]},
-            "label": {"formatter": f},
-        }
-        for f in names
-    ]
-    nodes += [
-        {
-            "name": f"{f} (received)",
-            "depth": 2,
-            "itemStyle": {"color": colors[f]},
-            "label": {"formatter": f},
-        }
-        for f in names
-    ]
+    nodes += firm_nodes(names, colors, booked, "booked", label_px)
+    nodes += firm_nodes(names, colors, received, "received", label_px)
     links = [
         {
             "source": SOURCE,
@@ -94,14 +133,14 @@ def sankey_option(m: GpuMarket, week: int | None) -> dict[str, Any]:
                 "type": "sankey",
                 "layoutIterations": 0,
                 "nodeAlign": "justify",
-                "nodeGap": 6,
+                "nodeGap": NODE_GAP,
                 "left": 60,
                 "right": 90,
                 "top": 10,
                 "bottom": 10,
                 "draggable": False,
                 "emphasis": {"focus": "adjacency"},
-                "label": {"fontSize": 11},
+                "label": {"fontSize": label_px},
                 "data": nodes,
                 "links": links,
             }
@@ -109,25 +148,44 @@ def sankey_option(m: GpuMarket, week: int | None) -> dict[str, Any]:
     }
 
 
+def empty_option(message: str) -> dict[str, Any]:
+    """No diagram, only the message in the middle of the chart's box (and as its label)."""
+    return {
+        "series": [],
+        "title": {
+            "text": message,
+            "left": "center",
+            "top": "middle",
+            "textStyle": {"fontWeight": "normal", "color": "#555", "width": 360},
+        },
+    }
+
+
 @solara.component
 def FlowChart(m: GpuMarket, cumulative: bool) -> None:
-    """This week's flows (the last simulated week) or all weeks so far."""
+    """This week's flows (the last simulated week) or all weeks so far; a message when nothing
+    moved (the chart's element stays, so its week stamp is still drawn)."""
     use_tick()
+    big = use_presenter()
     week = None if cumulative else max(m.week - 1, 0)
     name = "flow_cumulative" if cumulative else "flow_week"
-    EChart(sankey_option(m, week), name=name, stamp=m.week, layout=layout_key(m), height=420)
+    message = empty_message(m, week)
+    option = empty_option(message) if message else sankey_option(m, week, TEXT_PX[big])
+    layout = layout_key(m, "empty" if message else "sankey")
+    EChart(option, name=name, stamp=m.week, layout=layout, height=HEIGHT, label=message or "")
 
 
 @solara.component
 def FlowView(m: GpuMarket) -> None:
-    """Fifth tab: this week's supply and the whole run's, side by side."""
+    """Fifth tab: this week's supply and the whole run's, side by side (one above the other on a
+    narrow screen)."""
     use_tick()
     last = m.firms_table().date.iloc[-1] if m.week else m.date.isoformat()
-    with solara.Columns([1, 1]):
-        with solara.Column():
+    with solara.Div(classes=["flow-pair"]):
+        with solara.Div():
             heading(f"This week ({last})")
             FlowChart(m, cumulative=False)
-        with solara.Column():
+        with solara.Div():
             heading(f"Cumulative since {m.config.start_date}")
             FlowChart(m, cumulative=True)
     solara.Text(

@@ -7,6 +7,7 @@ be varied here without touching the run, to show how bargaining power moves the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +144,7 @@ def bargain_option(b: Bargain) -> dict[str, Any]:
         "yAxis": {
             "type": "value",
             "name": "USD per GPU",
-            "min": round(b.cost * 0.95),
+            "min": math.floor(b.cost * 0.95 / 1000) * 1000,  # a round number below the floor
             "scale": True,
         },
         "series": series,
@@ -163,6 +164,13 @@ def summary(b: Bargain) -> str:
     )
 
 
+def shown_week(m: GpuMarket) -> str:
+    """The week the headline shows (the last one simulated; the first before any step), whose
+    list price the replayed negotiation uses."""
+    t = m.model_table()
+    return str(t.date.iloc[-1]) if len(t) else m.date.isoformat()
+
+
 def _strategy_name(exponent: float) -> str:
     return min(CONCESSION_EXPONENT, key=lambda k: abs(CONCESSION_EXPONENT[k] - exponent))
 
@@ -178,7 +186,7 @@ def NegotiationView(m: GpuMarket) -> None:
     what_if, set_what_if = solara.use_state({})  # {(firm, "patience"|"concession"): value}
     patience = what_if.get((firm, "patience"), f.patience)
     concession = what_if.get((firm, "concession"), _strategy_name(f.concession))
-    heading(f"{firm} negotiates with Nvidia, week of {m.date.isoformat()}")
+    heading(f"{firm} negotiates with Nvidia, week of {shown_week(m)}")
     with solara.Row():
         solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)
         solara.Select(

@@ -8,6 +8,7 @@ import solara
 
 from model.market import GpuMarket
 from server.components.common import (
+    LEAD_TIME_CAP,
     clean,
     firm_colors,
     heading,
@@ -27,8 +28,10 @@ def idle_option(m: GpuMarket) -> dict[str, Any]:
 
 
 def backlog_option(m: GpuMarket) -> dict[str, Any]:
-    """Open orders (bars) and the lead time the supplier quotes (line, right axis)."""
+    """Open orders (bars) and the lead time the supplier quotes (line, right axis); no lead time is
+    drawn for a week without supply (it would be a backlog over zero) or beyond ten years."""
     t = m.model_table()
+    lead = t.lead_time_weeks.where((t.capacity > 0) & (t.lead_time_weeks <= LEAD_TIME_CAP))
     series = [
         {
             "name": "Backlog (open orders)",
@@ -42,7 +45,7 @@ def backlog_option(m: GpuMarket) -> dict[str, Any]:
             "yAxisIndex": 1,
             "symbol": "none",
             "color": "#37474f",
-            "data": clean(t.lead_time_weeks, 1),
+            "data": clean(lead, 1),
         },
     ]
     axes = [
@@ -62,7 +65,7 @@ def price_option(m: GpuMarket) -> dict[str, Any]:
             "type": "line",
             "symbol": "none",
             "color": "#000000",
-            "lineStyle": {"width": 2.5},
+            "lineStyle": {"width": 2.5, "type": "dashed"},  # dashed: apart from X's black
             "data": clean(m.model_table().price_usd, 0),
         }
     ]

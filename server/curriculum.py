@@ -18,7 +18,7 @@ from typing import Any
 
 from model.params import ScenarioError, short
 from server.conditions import Condition, Measure, Test, measure, parse_condition, run_tables
-from server.session import RunSpec, freeze
+from server.runspec import RunSpec, freeze
 
 LESSON_DIR = resources.files("server") / "lessons"
 

@@ -19,87 +19,13 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from model.market import GpuMarket
-from model.params import ScenarioError, short, walk
-from model.scenario import Scenario, load_scenario, scenario_names
+from model.params import ScenarioError, short
+from model.scenario import Scenario, load_scenario
+from server.curriculum import find_lesson, lessons
 from server.levers import SHOCK_PATH, Lever, levers, seed_lever, shock_levers, shock_override
+from server.runspec import RunSpec, builtin_scenarios, check_scenario, freeze  # noqa: F401
 
 logger = logging.getLogger(__name__)
-
-
-@functools.cache
-def builtin_scenarios() -> tuple[str, ...]:
-    """The built-in scenarios' names: the only scenarios the app ever loads."""
-    return tuple(scenario_names())
-
-
-def check_scenario(name: Any) -> str:
-    """`name` if it is a built-in scenario; a path, or any other value, is refused unread."""
-    if not isinstance(name, str) or name not in builtin_scenarios():
-        valid = ", ".join(builtin_scenarios())
-        raise ScenarioError(f"Scenario: {short(name)} is not a built-in scenario ({valid})")
-    return name
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Scenario name plus dotted-path overrides: everything needed to rebuild the same run.
-
-    The scenario must be built-in (checked here, so no spec can name a file); the overrides are
-    checked against the parameter definitions when the scenario is loaded."""
-
-    scenario: str = "baseline"
-    overrides: tuple[tuple[str, Any], ...] = ()
-
-    def __post_init__(self) -> None:
-        check_scenario(self.scenario)
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return dict(self.overrides)
-
-    def build(self) -> GpuMarket:
-        """A fresh model; raises ScenarioError (with the field and value) on bad settings."""
-        return GpuMarket(self.scenario, overrides=self.settings)
-
-    def canonical(self) -> RunSpec:
-        """The same run with overrides that merely repeat the scenario's own values dropped."""
-        base = {p.path: p.default for p in walk(load_scenario(self.scenario))}
-        kept = {
-            k: v for k, v in self.settings.items() if k not in base or freeze(base[k]) != freeze(v)
-        }
-        return RunSpec.of(self.scenario, kept)
-
-    def validate(self) -> None:
-        load_scenario(self.scenario, self.settings)
-
-    @staticmethod
-    def of(scenario: str, overrides: dict[str, Any]) -> RunSpec:
-        """A spec with overrides in canonical form (sorted, lists as tuples), so equal runs compare
-        equal."""
-        return RunSpec(scenario, tuple(sorted((k, freeze(v)) for k, v in overrides.items())))
-
-    def with_settings(self, **changes: Any) -> RunSpec:
-        """The same recipe with some overrides replaced (keys are dotted paths)."""
-        return RunSpec.of(self.scenario, {**self.settings, **changes})
-
-    def describe(self) -> str:
-        extra = ", ".join(f"{k} = {_show(v)}" for k, v in self.overrides)
-        return f"{self.scenario}" + (f" with {extra}" if extra else "")
-
-
-def freeze(value: Any) -> Any:
-    """Lists to tuples, recursively (dicts are kept: the loader reads them as tables)."""
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, dict):
-        return {k: freeze(v) for k, v in value.items()}
-    return value
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return " > ".join(map(str, value)) if all(isinstance(v, str) for v in value) else str(value)
-    return str(value)
 
 
 PLAY_SPEEDS = {"slow": 0.5, "normal": 0.15, "fast": 0.02}  # seconds between weeks while playing
@@ -304,7 +230,6 @@ def _query_pairs(query: str) -> dict[str, str]:
 
 
 def _read_link(q: dict[str, str]) -> Link:
-    from server.curriculum import find_lesson  # late: lessons build on RunSpec
 
     le = find_lesson(q["lesson"]) if "lesson" in q else None
     if "lesson" in q and le is None:
@@ -374,7 +299,6 @@ def _read_declared(path: str, text: str, allowed: list[Any]) -> Any:
 @functools.cache
 def declared_settings(scenario: str) -> dict[str, list[Any]]:
     """Settings without a control that the lessons on `scenario` give, with their values."""
-    from server.curriculum import lessons  # late: lessons build on RunSpec
 
     out: dict[str, list[Any]] = {}
     for le in lessons():
@@ -395,7 +319,6 @@ def url_for(session: Session) -> str:
 def link_pairs(spec: RunSpec, lesson: str | None, trial: str | None) -> list[tuple[str, str]]:
     """The link's keys for a run (all but the week): what differs from the lesson's (or the
     scenario's) own run, as its controls write it."""
-    from server.curriculum import find_lesson  # late: lessons build on RunSpec
 
     le = find_lesson(lesson)
     if le is not None and le.scenario != spec.scenario:

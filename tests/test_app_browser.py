@@ -327,8 +327,11 @@ def test_two_tabs_stay_independent(browser, server) -> None:
     wait_week(two, 0)
     step(two, 1, 0)
     one.bring_to_front()
-    one.reload()  # a reload is a new session: it starts from scratch, not from another tab's run
-    wait_week(one, 0)
+    one.reload()  # the address holds tab one's own run and week: re-simulated, not tab two's
+    wait_week(one, 5)
+    assert shown(one, "allocations", "X") == firm_column(
+        GpuMarket("baseline").run(5), "X", "allocated"
+    )
     assert shown(two, "allocations", "X") == firm_column(
         GpuMarket("baseline").run(1), "X", "allocated"
     )

@@ -257,7 +257,7 @@ def _read_settings(q: dict[str, str], s: Scenario) -> dict[str, Any]:
     extras = declared_settings(s.name)
     out: dict[str, Any] = {}
     for key, text in q.items():
-        if key in ("scenario", "lesson", "try", "week"):
+        if key in ("scenario", "lesson", "try", "week", "presenter"):  # presenter: read by the page
             continue
         if key == "seed":
             out["seed"] = seed_lever(s).read(text)

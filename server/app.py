@@ -40,7 +40,9 @@ from server.components.headline import Headline
 from server.components.lessons import LessonPanel, LessonPicker
 from server.components.narration import Narration
 from server.components.negotiation import NegotiationView
+from server.components.record import RealityCheck
 from server.components.supply import SupplyView
+from server.rooms.pages import routes as room_routes
 from server.session import PLAY_SPEEDS, RunContext, RunSpec, Session, use_session
 
 solara.server.settings.telemetry.mixpanel_enable = False
@@ -58,6 +60,7 @@ VIEWS: dict[str, tuple[str, Callable[[Session], object]]] = {
     "events": ("Events", lambda s: EventLog(s.market.value)),
     "negotiation": ("Negotiation", lambda s: NegotiationView(s.market.value)),
     "compare": ("Compare", CompareView),
+    "record": ("Reality check", lambda s: RealityCheck(s.market.value)),
     "about": ("About", lambda s: AboutView(s.market.value)),
 }
 PRESENTER_KEY = "presenter"
@@ -344,3 +347,7 @@ def Page(initial: RunSpec | None = None) -> None:
         if lesson_on:
             with solara.Div(classes=["app-lesson"]), solara.Column(classes=["lesson-panel"]):
                 LessonPanel(session)
+
+
+# The run page at /, and the live classroom rooms: /teacher (the teacher's secret link) and /play.
+routes = [solara.Route(path="/", component=Page), *room_routes()]

@@ -162,7 +162,7 @@ def test_every_view_renders_for_every_scenario() -> None:
         for i, key in enumerate(VIEWS):
             tabs.v_model = i
             drawn = charts(rc)
-            if key not in ("events",):
+            if key not in ("events", "record", "about"):  # tables and text, not charts
                 assert drawn, f"{name}: {key} drew no chart"
             for chart in drawn.values():
                 assert chart.option["series"], f"{name}: {key}/{chart.name} has no series"

@@ -17,6 +17,7 @@ from server.components.common import (
     wide,
 )
 from server.components.echart import EChart
+from server.components.record import with_record
 from server.session import use_tick
 
 
@@ -50,7 +51,7 @@ def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, 
                 "tooltip": {"show": False},
             }
         )
-    return time_option(
+    option = time_option(
         m,
         series,
         "GPUs installed",
@@ -61,6 +62,7 @@ def installed_option(m: GpuMarket, firms: list[str] | None = None) -> dict[str, 
             "textStyle": {"fontSize": 11, "fontWeight": "normal"},
         },
     )
+    return with_record(option, m, "installed", firms)  # the reported points and key dates
 
 
 @solara.component

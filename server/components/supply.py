@@ -18,6 +18,7 @@ from server.components.common import (
     wide,
 )
 from server.components.echart import EChart
+from server.components.record import with_record
 from server.session import use_tick
 
 
@@ -52,7 +53,7 @@ def backlog_option(m: GpuMarket) -> dict[str, Any]:
         {"type": "value", "name": "GPUs"},
         {"type": "value", "name": "weeks", "splitLine": {"show": False}},
     ]
-    return time_option(m, series, "GPUs", yAxis=axes)
+    return with_record(time_option(m, series, "GPUs", yAxis=axes), m, "lead_time_weeks")
 
 
 def price_option(m: GpuMarket) -> dict[str, Any]:

@@ -349,5 +349,12 @@ def Page(initial: RunSpec | None = None) -> None:
                 LessonPanel(session)
 
 
+@solara.component
+def AppPage(children: list | None = None) -> None:
+    """Solara's layout without its route tabs: `/teacher` and `/play` are reached by link, and a
+    tab bar of them on the run page would push the run bar down."""
+    solara.AppLayout(children=children or [], navigation=False)
+
+
 # The run page at /, and the live classroom rooms: /teacher (the teacher's secret link) and /play.
-routes = [solara.Route(path="/", component=Page), *room_routes()]
+routes = [solara.Route(path="/", component=Page, layout=AppPage), *room_routes()]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TEXT_VIEWS = frozenset({"events", "record", "about"})  # the app's tabs of tables and text, no chart
 OUTPUT = ROOT / "test-output"
 CHROMIUM_ARGS = [
     "--headless",

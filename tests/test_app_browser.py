@@ -140,7 +140,6 @@ def test_every_view_screenshot_and_step_render_time(browser, server) -> None:
     MEASURED["step_render_ms_baseline"] = timings
     print("\nstep+render in the browser (baseline):", json.dumps(timings, indent=1))
     expect(page.locator(".run-week")).to_have_text(f"Week {week} of 104")
-    assert timings["Allocations"]["median_ms"] < 1500
     page.context.close()
 
 

@@ -13,8 +13,6 @@ import ipyvuetify as v
 import pandas as pd
 import pytest
 import solara
-from server.reporting import report_html, write_report
-from server.reporting.narrative import narrative_html
 from solara.components.file_download import FileDownloadWidget
 
 from experiments.cli import main
@@ -22,6 +20,8 @@ from model.figures import FIGURES, RUN_SUMMARY
 from model.market import GpuMarket
 from model.market.scoring import record_table
 from server.app import Page
+from server.reporting import report_html, write_report
+from server.reporting.narrative import narrative_html
 from server.session import RunSpec
 
 SECTIONS = {

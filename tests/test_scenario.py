@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -157,17 +156,13 @@ def test_messages_are_one_line_and_cut_huge_values() -> None:
     assert short(10**10_000) == "an integer of about 10,001 digits"
 
 
-def test_loading_is_linear_in_the_number_of_firms(tmp_path: Path) -> None:
-    """Ten times the firms take about ten times as long (the duplicate check was quadratic):
-    generous bounds, the point is that 20,000 firms load in seconds, not 37 s."""
-
-    def seconds(n: int) -> float:
-        text = "".join(f'[[firms]]\nname = "F{i}"\n' for i in range(n))
-        path = tmp_path / f"f{n}.toml"
-        path.write_text(text, encoding="utf-8")
-        start = time.perf_counter()
+def test_the_most_firms_load_and_a_late_duplicate_is_named(tmp_path: Path) -> None:
+    """A big file loads whole, and the duplicate check still sees a name repeated at its end
+    (its speed is `gpu-alloc bench --only load`)."""
+    names = [f"F{i}" for i in range(19_999)]  # the limit is 20,000
+    path = tmp_path / "many.toml"
+    path.write_text("".join(f'[[firms]]\nname = "{n}"\n' for n in names), encoding="utf-8")
+    assert [f.name for f in load_scenario(path).firms] == names
+    path.write_text(path.read_text() + '[[firms]]\nname = "F7"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"duplicate firm names: F7$"):
         load_scenario(path)
-        return time.perf_counter() - start
-
-    small, big = seconds(2_000), seconds(20_000)
-    assert big < 10 and big / small < 30

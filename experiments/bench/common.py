@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-SECTIONS = ("baseline", "scale", "floor", "negotiation", "sweep", "memory")  # in running order
+SECTIONS = (
+    "baseline",
+    "load",
+    "scale",
+    "floor",
+    "negotiation",
+    "sweep",
+    "memory",
+)  # in running order
 # Settings that change the figures: bytecode caching (spawned workers import faster with it) and
 # BLAS threads.
 ENV_NOTED = (

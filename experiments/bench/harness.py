@@ -16,6 +16,7 @@ from experiments.bench.report import goals
 
 RUNNERS: dict[str, Callable[[Settings], dict[str, Any]]] = {
     "baseline": market.bench_baseline,
+    "load": market.bench_load,
     "scale": market.bench_scale,
     "floor": market.bench_floor,
     "negotiation": negotiation.bench_negotiation,

@@ -4,7 +4,9 @@ and the allocate phase at 10,000 buyers against the plain-numpy floor (`experime
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,8 +16,10 @@ from experiments.bench.floor import FLOORS
 from model import mechanisms
 from model.market import GpuMarket
 from model.market.week import Week
+from model.scenario import load_scenario
 
 SIZES = (10, 100, 1_000, 10_000)
+LOAD_SIZES = (2_000, 20_000)
 SCALE_MECHANISMS = ("proportional", "negotiation")
 FLOOR_BUYERS = 10_000
 
@@ -32,6 +36,20 @@ def bench_baseline(s: Settings) -> dict[str, Any]:
         seconds = median_seconds(run, s.repeats)
         rows.append({"mechanism": name, "s_per_run": seconds, "weeks_per_s": weeks / seconds})
     return {"scenario": "baseline", "weeks": weeks, "rows": rows}
+
+
+def bench_load(s: Settings) -> dict[str, Any]:
+    """Section 1b: reading and checking a scenario file of N firms; ten times the firms should
+    take about ten times as long (the duplicate-name check was once quadratic: 37 s at 20,000)."""
+    sizes = (200, 2_000) if s.quick else LOAD_SIZES
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            path = Path(folder) / f"firms-{n}.toml"
+            path.write_text("".join(f'[[firms]]\nname = "F{i}"\n' for i in range(n)), "utf-8")
+            seconds = median_seconds(lambda path=path: load_scenario(path), s.repeats)
+            rows.append({"firms": n, "seconds": seconds})
+    return {"rows": rows, "growth": rows[-1]["seconds"] / rows[-2]["seconds"]}
 
 
 def week_seconds(buyers: int, mechanism: str, weeks: int) -> tuple[float, int]:

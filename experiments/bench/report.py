@@ -19,6 +19,9 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, value: float | None, target: str, met: bool | None) -> None:
         out.append({"goal": name, "value": value, "target": target, "met": met})
 
+    if "load" in r:
+        lo = r["load"]
+        add("scenario load: growth for 10x the firms", lo["growth"], "<= 15x", lo["growth"] <= 15)
     if "scale" in r:
         sc = r["scale"]
         for mech, ratio in sc["growth"].items():
@@ -115,6 +118,18 @@ def sections(r: dict[str, Any], md: bool = False) -> list[tuple[str, str]]:
             (
                 f"1. One baseline run of {b['weeks']} weeks per mechanism",
                 table(("mechanism", "per run", "weeks/s"), rows, md),
+            )
+        )
+    if "load" in r:
+        lo = r["load"]
+        rows = [(f"{row['firms']:,}", ms(row["seconds"])) for row in lo["rows"]]
+        rows.append(
+            (f"growth x{lo['rows'][-1]['firms'] // lo['rows'][-2]['firms']}", x(lo["growth"]))
+        )
+        out.append(
+            (
+                "1b. Reading and checking a scenario file of N firms",
+                table(("firms", "load"), rows, md),
             )
         )
     if "scale" in r:

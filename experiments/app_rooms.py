@@ -1,9 +1,9 @@
 """The classroom flags of `gpu-alloc app`: `--data DIR` (where rooms are stored) and
 `--classroom` (listen on every network and print the addresses students type).
 
-The lead wires them in `experiments/app_cli.py`: `add_room_flags(p)` in `register`, and
-`for line in apply_room_flags(args): say(line)` first thing in `cmd_app` (before the bind check,
-since `--classroom` changes the host). The server reads the two environment variables set here.
+`experiments/app_cli.py` adds them with `add_room_flags` and applies them with `apply_room_flags`
+before its bind check, since `--classroom` changes the host. The server reads the two environment
+variables set here.
 """
 
 from __future__ import annotations

@@ -347,6 +347,15 @@ def test_every_control_has_help_from_its_parameter(name: str) -> None:
         assert tip.startswith(lever.help or "x") or lever.label in tip or lever.help in tip
 
 
+def test_every_control_of_the_form_shows_its_help_as_a_tooltip() -> None:
+    rc = render(RunSpec("baseline"))
+    rc.find(v.Checkbox, label="Add a supply shock").widget.v_model = True  # the shock's fields
+    tips = [w.children[0] for w in rc.find(v.Tooltip).widgets if w.children]
+    s = load_scenario("baseline")
+    for lever in [*levers(s), seed_lever(s), *shock_levers(s)]:
+        assert tooltip_for(lever.path) in tips, lever.path
+
+
 def test_tooltip_for_unknown_paths_is_empty() -> None:
     assert tooltip_for("market.nonsense") == ""
     assert tooltip_for("firms.Tesla") == ""

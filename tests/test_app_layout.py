@@ -10,6 +10,7 @@ mode has big text and steps fast. A screenshot of every view at every size goes 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -257,9 +258,11 @@ def test_presenter_mode_has_big_text_and_thick_lines(browser, server) -> None:
         ".map(s => s.lineStyle.width)",
     )
     assert min(widths) >= 3, widths
+    expect(page).to_have_url(re.compile(r"\?scenario=baseline&week=2&presenter=1$"))  # shareable
     shot(page, "presenter-1920x1080")
     page.get_by_role("switch", name="Presenter mode").click(force=True)  # off again, from the page
     expect(page.locator(".app-shell.presenter")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"\?scenario=baseline&week=2$"))
     assert (
         page.eval_on_selector(".headline-value", "e => parseFloat(getComputedStyle(e).fontSize)")
         < 28

@@ -4,6 +4,7 @@ rebuilds each room by replaying its log from the seed and lands exactly where it
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from pandas.testing import assert_frame_equal
 
 from server.rooms import RoomError, RoomManager, default_data_dir
 from server.rooms.clock import FakeClock
-from server.rooms.manager import DATA_ENV
+from server.rooms import manager
+from server.rooms.manager import DATA_ENV, DAY_SECONDS, KEEP_DAYS
 from server.rooms.store import FILE_NAME
 
 
@@ -162,6 +164,49 @@ def test_several_rooms_and_a_broken_one(tmp_path):
     assert again.room(b.code).market.week == 4
     new, _ = again.create("classroom")
     assert new.code not in (a.code, b.code)
+
+
+def test_rooms_idle_for_the_keep_period_stay_stored_but_are_not_reloaded(tmp_path):
+    mgr = RoomManager(tmp_path, FakeClock())
+    old, k_old = mgr.create("classroom")
+    new, _ = mgr.create("classroom")
+    old.start(k_old)
+    long_ago = time.time() - (KEEP_DAYS + 1) * DAY_SECONDS
+    mgr.store._db.execute("UPDATE rooms SET created = ? WHERE code = ?", (long_ago, old.code))
+    mgr.store._db.execute("UPDATE log SET at = ? WHERE room = ?", (long_ago, old.code))
+    mgr.close()
+    again = RoomManager(tmp_path, FakeClock())
+    assert list(again.rooms) == [new.code]
+    assert again.store.has(old.code) and len(again.store.entries(old.code)) == 1  # the start
+    with pytest.raises(RoomError, match="no room"):
+        again.room(old.code)
+
+
+def test_a_new_code_is_never_one_the_store_holds(tmp_path, monkeypatch):
+    mgr = RoomManager(tmp_path, FakeClock())
+    first, _ = mgr.create("classroom")
+    del mgr.rooms[first.code]  # unloaded, still stored
+    letters = iter(first.code + "ZZZZZ")
+    monkeypatch.setattr(manager.secrets, "choice", lambda _alphabet: next(letters))
+    second, _ = mgr.create("classroom")
+    assert second.code == "ZZZZZ"
+
+
+def test_at_the_limit_finished_rooms_make_way_and_unfinished_ones_never(tmp_path, monkeypatch):
+    monkeypatch.setattr(manager, "MAX_ROOMS", 4)
+    mgr = RoomManager(tmp_path, FakeClock())
+    made = [mgr.create("classroom") for _ in range(4)]
+    for room, key in made[:3]:
+        room.start(key)
+        room.end(key)
+    fifth, _ = mgr.create("classroom")  # down to half the limit: the two oldest finished go
+    assert list(mgr.rooms) == [made[2][0].code, made[3][0].code, fifth.code]
+    assert all(mgr.store.has(room.code) for room, _ in made)
+    sixth, _ = mgr.create("classroom")  # four loaded again: the limit
+    seventh, _ = mgr.create("classroom")  # the last finished room makes way
+    assert list(mgr.rooms) == [made[3][0].code, fifth.code, sixth.code, seventh.code]
+    with pytest.raises(RoomError, match="this server already runs 4 unfinished rooms"):
+        mgr.create("classroom")
 
 
 def test_default_data_dir(monkeypatch, tmp_path):

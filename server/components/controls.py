@@ -21,7 +21,9 @@ import traitlets
 
 from model.params import ScenarioError
 from model.scenario import load_scenario
+from server.components.common import tooltip_for, use_presenter
 from server.components.inputs import (
+    Explained,
     Flag,
     Menu,
     Slider,
@@ -119,21 +121,23 @@ def check(d: Draft) -> tuple[RunSpec | None, str | None]:
 
 @solara.component
 def LeverInput(lever: Lever, value: Any, on_value: Callable[[Any], None], nonce: int = 0) -> None:
-    """One control, chosen from the parameter's type and metadata; `on_value` gets what the
-    browser sent, unread (the form reads it with `lever.read`)."""
-    if lever.kind in ("select", "order"):
-        labels = [lever.show(c) for c in lever.choices]
-        Menu(lever.label, labels, lever.show(value), on_value, nonce)
-        return
-    unit = f" {lever.unit}" if lever.unit else ""
-    shown = (
-        f"{int(value):+d}"
-        if lever.kind == "int" and lever.min is not None and lever.min < 0
-        else f"{value:g}"
-    )
-    solara.Text(f"{lever.label}: {shown}{unit}", style=LABEL_STYLE)
-    step = 1 if lever.kind == "int" else 0.05
-    Slider("", value, lever.min, lever.max, step, on_value, nonce)
+    """One control, chosen from the parameter's type and metadata, with the parameter's help as
+    its tooltip; `on_value` gets what the browser sent, unread (the form reads it with
+    `lever.read`)."""
+    with Explained(tip(lever)):
+        if lever.kind in ("select", "order"):
+            labels = [lever.show(c) for c in lever.choices]
+            Menu(lever.label, labels, lever.show(value), on_value, nonce)
+            return
+        unit = f" {lever.unit}" if lever.unit else ""
+        shown = (
+            f"{int(value):+d}"
+            if lever.kind == "int" and lever.min is not None and lever.min < 0
+            else f"{value:g}"
+        )
+        solara.Text(f"{lever.label}: {shown}{unit}", style=LABEL_STYLE)
+        step = 1 if lever.kind == "int" else 0.05
+        Slider("", value, lever.min, lever.max, step, on_value, nonce)  # labelled above
 
 
 WEEK_LABEL = """
@@ -216,7 +220,9 @@ def RunBar(session: Session, draft: Draft, refuse: Callable[[str], None], nonce:
     spec, lesson, trial = session.spec.value, session.lesson.value, session.trial.value
     pairs = solara.use_memo(lambda: link_pairs(spec, lesson, trial), [spec, lesson, trial])
     week = stamp.split(":")[1]
-    RunLink.element(query="?" + urllib.parse.urlencode([*pairs, ("week", week)]), enabled=served())
+    shown = [("presenter", "1")] if use_presenter() else []  # a link to the projector's view
+    query = "?" + urllib.parse.urlencode([*pairs, ("week", week), *shown])
+    RunLink.element(query=query, enabled=served())
 
     def reset() -> None:
         wanted, problem = check(draft)
@@ -332,30 +338,39 @@ def ShockAndSeed(
 ) -> None:
     """The seed and the optional supply shock; text stays text until Reset checks it."""
     seed = seed_lever(scenario)
-    TextBox(seed.label, draft.seed, on(lambda v: change(seed=read_text(v, seed.label))), nonce)
+    with Explained(tip(seed)):
+        TextBox(seed.label, draft.seed, on(lambda v: change(seed=read_text(v, seed.label))), nonce)
     shock = "Add a supply shock"
     Flag(shock, draft.shock, on(lambda v: change(shock=read_flag(v, shock))), nonce)
     if not draft.shock:
         return
     start, weeks, factor = shock_levers(scenario)
-    TextBox(
-        start.label,
-        draft.shock_start,
-        on(lambda v: change(shock_start=read_text(v, start.label))),
-        nonce,
-    )
-    TextBox(
-        f"{weeks.label} ({weeks.unit})",
-        draft.shock_weeks,
-        on(lambda v: change(shock_weeks=read_text(v, weeks.label))),
-        nonce,
-    )
-    Slider(
-        factor.label,
-        draft.shock_factor,
-        factor.min,
-        factor.max,
-        0.05,
-        on(lambda v: change(shock_factor=factor.read(v))),
-        nonce,
-    )
+    with Explained(tip(start)):
+        TextBox(
+            start.label,
+            draft.shock_start,
+            on(lambda v: change(shock_start=read_text(v, start.label))),
+            nonce,
+        )
+    with Explained(tip(weeks)):
+        TextBox(
+            f"{weeks.label} ({weeks.unit})",
+            draft.shock_weeks,
+            on(lambda v: change(shock_weeks=read_text(v, weeks.label))),
+            nonce,
+        )
+    with Explained(tip(factor)):
+        Slider(
+            factor.label,
+            draft.shock_factor,
+            factor.min,
+            factor.max,
+            0.05,
+            on(lambda v: change(shock_factor=factor.read(v))),
+            nonce,
+        )
+
+
+def tip(lever: Lever) -> str:
+    """A control's tooltip: its parameter's help, range and unit (one source: model.config)."""
+    return tooltip_for(lever.path) or lever.help

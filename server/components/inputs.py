@@ -11,7 +11,9 @@ page with its traceback. These small components and one wrapper close those gaps
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import solara
@@ -20,6 +22,8 @@ from model.params import ScenarioError, short
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 100  # characters a text field of the form may hold
+MAX_LISTED = 12  # a refusal lists the choices up to this many, else says how many there are
+LABEL_STYLE = {"font-size": "13px", "color": "rgba(0,0,0,0.6)"}
 
 
 def guarded(action: Callable[..., None], refuse: Callable[[str], None]) -> Callable[..., None]:
@@ -38,13 +42,34 @@ def guarded(action: Callable[..., None], refuse: Callable[[str], None]) -> Calla
     return run
 
 
-def read_text(value: Any, label: str) -> str:
-    """What a text field sent: text of at most MAX_TEXT characters."""
+def read_text(value: Any, label: str, numbers: bool = False) -> str:
+    """What a text field sent: text of at most MAX_TEXT characters. With `numbers`, a number is
+    taken as its text too (a browser's number field may send one), for the caller to parse."""
+    if numbers and _is_number(value):
+        value = str(value)
     if not isinstance(value, str):
         raise ScenarioError(f"{label}: expected text, got {short(value)}")
     if len(value) > MAX_TEXT:
         raise ScenarioError(f"{label}: longer than {MAX_TEXT} characters")
     return value
+
+
+def _is_number(value: Any) -> bool:
+    """An int of at most MAX_TEXT digits or a finite float (booleans are no numbers)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value.bit_length() <= MAX_TEXT * 3  # str() of a huge int is slow, then refused
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def read_choice(value: Any, values: Sequence[str], label: str) -> str:
+    """What a menu sent: exactly one of `values` (a path, an unknown name, a number, a list or
+    None is refused, naming the menu and the value)."""
+    if isinstance(value, str) and value in values:
+        return value
+    shown = "; ".join(values) if len(values) <= MAX_LISTED else f"{len(values)} choices"
+    raise ScenarioError(f"{label}: {short(value)} is not one of: {shown}")
 
 
 def read_flag(value: Any, label: str) -> bool:
@@ -66,6 +91,64 @@ def use_pinned(element: Any, value: Any) -> None:
     solara.use_effect(pin)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A form's last refused value: its message (None when there is none), and a nonce that
+    changes with every refusal so the refused widget is drawn, and pinned back, again."""
+
+    message: str | None
+    nonce: int
+    refuse: Callable[[str], None]
+    clear: Callable[[], None]
+
+    def on(self, action: Callable[..., None]) -> Callable[..., None]:
+        """`action` as a widget's handler: what it refuses (ScenarioError) shows as the message."""
+        return guarded(action, self.refuse)
+
+    def handler(
+        self, read: Callable[[Any], Any], current: Any, store: Callable[[Any], None]
+    ) -> Callable[[Any], None]:
+        """A widget's handler: what the browser sent, `read` (a refusal shows inline), then
+        stored with `accept`."""
+        return self.on(lambda value: self.accept(read(value), current, store))
+
+    def accept(self, value: Any, current: Any, store: Callable[[Any], None]) -> None:
+        """Store a value that passed its check, then clear the message (unless `store` refuses
+        it too); the pinned widget set back to `current` sends `current` again, which changes
+        nothing and keeps the message."""
+        if value != current:
+            store(value)
+            self.clear()
+
+
+def use_refusal() -> Refusal:
+    """A component's refusal state (see `Refusal`), for the inputs it draws."""
+    (nonce, message), set_state = solara.use_state((0, None))
+
+    def refuse(text: str) -> None:
+        set_state(lambda old: (old[0] + 1, text))
+
+    def clear() -> None:
+        set_state(lambda old: (old[0], None))
+
+    return Refusal(message, nonce, refuse, clear)
+
+
+@solara.component
+def Refused(refusal: Refusal, css_class: str) -> None:
+    """The refusal's message inline, as an error with `css_class` (nothing when there is none)."""
+    if refusal.message:
+        solara.Error(refusal.message, classes=[css_class])
+
+
+@solara.component
+def Explained(tip: str, children: list | None = None) -> None:
+    """A control with its help as a tooltip, on hover and on keyboard focus inside it; `tip`
+    comes from the parameter's definition (`common.tooltip_for`), never a copy."""
+    with solara.Tooltip(tip):
+        solara.Div(children=children or [], classes=["explained"])
+
+
 @solara.component
 def Menu(
     label: str,
@@ -83,9 +166,15 @@ def Menu(
 
 
 @solara.component
-def TextBox(label: str, value: str, on_value: Callable[[Any], None], nonce: int = 0) -> None:
+def TextBox(
+    label: str,
+    value: str,
+    on_value: Callable[[Any], None],
+    nonce: int = 0,
+    disabled: bool = False,
+) -> None:
     """A text field updated as one types (Solara's InputText would cast a value with str())."""
-    el = solara.v.TextField(v_model=value, on_v_model=on_value, label=label)
+    el = solara.v.TextField(v_model=value, on_v_model=on_value, label=label, disabled=disabled)
     use_pinned(el, value)
 
 
@@ -105,6 +194,7 @@ def Slider(
     step: float,
     on_value: Callable[[Any], None],
     nonce: int = 0,
+    classes: tuple[str, ...] = (),
 ) -> None:
     """A slider whose value reaches `on_value` as sent, with its end points labelled."""
     el = solara.v.Slider(
@@ -117,8 +207,27 @@ def Slider(
         thumb_label=True,
         tick_labels=[f"{lo:g}", *[""] * (round((hi - lo) / step) - 1), f"{hi:g}"],
         hide_details=True,
+        class_=" ".join(classes),
     )
     use_pinned(el, value)
+
+
+@solara.component
+def LabelledSlider(
+    label: str,
+    value: float,
+    lo: float,
+    hi: float,
+    step: float,
+    on_value: Callable[[Any], None],
+    nonce: int = 0,
+    shown: str = "",
+    classes: tuple[str, ...] = (),
+) -> None:
+    """A `Slider` under a line naming it and its value ('Patience: 0.950'; `shown`, else the
+    value as `:g` writes it): the thumb alone shows the value only while it is dragged."""
+    solara.Text(f"{label}: {shown or f'{value:g}'}", style=LABEL_STYLE)
+    Slider("", value, lo, hi, step, on_value, nonce, classes)
 
 
 def read_index(index: Any, values: list[str], label: str) -> str:

@@ -21,6 +21,7 @@ from server.rooms.limits import MAX_ROOMS
 from server.rooms.room import Room
 from server.rooms.seats import digest
 from server.rooms.settings import check_seed, make_settings
+from server.rooms.state import ENDED, OVER
 from server.rooms.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ APP_DIR = "gpu-allocation-sim"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud, typed on phones
 CODE_LENGTH = 5
 TICK_SECONDS = 0.25
+KEEP_DAYS = 30  # a room untouched this long is not reloaded on start (it stays in the store)
+DAY_SECONDS = 86_400
 
 
 def default_data_dir() -> Path:
@@ -56,7 +59,10 @@ class RoomManager:
             self._restore()
 
     def _restore(self) -> None:
-        for stored in self.store.rooms():
+        """Rebuild every room active in the last `KEEP_DAYS` days, so a server that ran all term
+        starts in seconds and has room for new ones; older rooms stay in the store, untouched."""
+        since = time.time() - KEEP_DAYS * DAY_SECONDS
+        for stored in self.store.rooms(active_since=since):
             try:
                 room = Room.restore(
                     stored.code,
@@ -89,7 +95,9 @@ class RoomManager:
         key = secrets.token_urlsafe(18)
         with self.lock:
             if len(self.rooms) >= MAX_ROOMS:
-                raise RoomError(f"this server already holds {MAX_ROOMS} rooms")
+                self._unload_finished()
+            if len(self.rooms) >= MAX_ROOMS:
+                raise RoomError(f"this server already runs {MAX_ROOMS} unfinished rooms")
             code = self._new_code()
             sink = self.store.append if self.store is not None else None
             room = Room(code, settings, seed, digest(key), self.clock, sink)
@@ -102,10 +110,19 @@ class RoomManager:
             self.rooms[code] = room
         return room, key
 
+    def _unload_finished(self) -> None:
+        """Let go of the finished rooms (over or ended), oldest first, down to half the limit:
+        they stay in the store, and their debriefs were offered while they were loaded."""
+        finished = [c for c, r in self.rooms.items() if r.state.status in (OVER, ENDED)]
+        for code in finished[: max(0, len(self.rooms) - MAX_ROOMS // 2)]:
+            del self.rooms[code]
+            log.info("room %s is finished and was unloaded to make room", code)
+
     def _new_code(self) -> str:
         while True:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            if code not in self.rooms and code not in self.broken:
+            taken = code in self.rooms or code in self.broken
+            if not taken and not (self.store is not None and self.store.has(code)):
                 return code
 
     def room(self, code: Any) -> Room:

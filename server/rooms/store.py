@@ -101,10 +101,18 @@ class Store:
                 (code, e.seq, e.kind, e.round, e.actor, e.payload_json(), e.at),
             )
 
-    def rooms(self) -> Iterator[StoredRoom]:
-        """Every stored room with its log, oldest room first."""
+    def rooms(self, active_since: float | None = None) -> Iterator[StoredRoom]:
+        """Every stored room with its log, oldest room first; with `active_since` (seconds of the
+        epoch) only those created or written to since then."""
+        query = "SELECT * FROM rooms ORDER BY created, code"
+        if active_since is not None:
+            query = (
+                "SELECT * FROM rooms WHERE max(created, coalesce((SELECT max(at) FROM log"
+                " WHERE log.room = rooms.code), 0)) >= ? ORDER BY created, code"
+            )
         with self._lock:
-            rows = self._db.execute("SELECT * FROM rooms ORDER BY created, code").fetchall()
+            rows = self._db.execute(query, () if active_since is None else (active_since,))
+            rows = rows.fetchall()
         for code, created, settings, seed, teacher_hash, seats in rows:
             yield StoredRoom(
                 code,
@@ -115,6 +123,12 @@ class Store:
                 json.loads(seats),
                 self.entries(code),
             )
+
+    def has(self, code: str) -> bool:
+        """Whether a room with this code was ever stored (codes are never given twice)."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone()
+        return row is not None
 
     def entries(self, code: str) -> list[Entry]:
         with self._lock:

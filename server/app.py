@@ -107,6 +107,9 @@ CSS = """
 .event-log li { margin: 2px 0; }
 .lesson-panel { background: #fffbea; border-left: 4px solid #f9a825; padding: 8px 12px; }
 .lesson-questions li { font-style: italic; }
+.lesson-summary { font-size: 14px; }
+.lesson-current .lesson-text { font-size: 15px; }
+.lesson-earlier .lesson-text { font-size: 13px; color: #666; }
 .v-btn.success { background-color: #2e7d32 !important; }  /* white text at 5:1, not 2.9:1 */
 
 /* The frame: sidebar | views | lesson. The sidebar scrolls on its own; its run bar sticks. */
@@ -163,13 +166,16 @@ CSS = """
 .v-tooltip__content { font-size: 14px; max-width: 420px; }
 
 /* Presenter mode: big text for the back of the room */
-.presenter .narration { font-size: 22px; }
-.presenter .headline-label { font-size: 16px; }
-.presenter .headline { min-width: 140px; padding: 6px 14px; }
-.presenter .view-tabs .v-tab { font-size: 19px; height: 46px; }
+/* compact around the big figures, so a 720-line projector still shows a chart */
+.presenter .narration { font-size: 19px; line-height: 1.3; }
+.presenter .headline-label { font-size: 14px; }
+.presenter .headline { min-width: 0; padding: 1px 8px 2px 8px; }
+.presenter .view-tabs .v-tab { font-size: 18px; height: 42px; padding: 0 10px !important; }
 .presenter .run-week { font-size: 24px !important; }
 .presenter h4 { font-size: 22px; }
 .presenter .about, .presenter .lesson-panel, .presenter .event-log { font-size: 19px; }
+.presenter .lesson-summary, .presenter .lesson-earlier .lesson-text { font-size: 16px; }
+.presenter .lesson-current .lesson-text { font-size: 19px; }
 .presenter .compare-results { font-size: 18px; }
 .presenter-mode .v-tooltip__content { font-size: 20px; max-width: 560px; }
 .presenter .app-sidebar .v-btn:not(.v-btn--small) { font-size: 17px; height: 44px; }

@@ -277,6 +277,21 @@ def test_presenter_mode_from_an_untrusted_address_only_with_1(browser, server) -
         page.context.close()
 
 
+def test_presenter_mode_at_1280x720_shows_the_lesson_big_and_a_chart_without_scrolling(
+    browser, server
+) -> None:
+    page = open_page(browser, server, "1280x720", "?scenario=baseline&lesson=redirect&presenter=1")
+    expect(page.locator(".lesson-current .lesson-text")).to_have_count(1)
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    assert page.eval_on_selector(".lesson-current .lesson-text", size) >= 18
+    assert page.eval_on_selector(".lesson-summary", size) >= 16
+    step(page, 3, 0)  # every headline figure filled in: the widest the cards get
+    top = page.locator("[data-chart=allocations]").bounding_box()["y"]
+    print(f"\nfirst chart at y={top:.0f} of 720")
+    assert top < 720 - 250, f"the first chart starts at y={top}: under 250 px of it in view"
+    page.context.close()
+
+
 def test_no_serious_accessibility_problems_on_any_tab(browser, server) -> None:
     axe = ensure_axe()
     page = open_page(browser, server, "1280x720")

@@ -190,6 +190,13 @@ def test_a_link_opens_the_same_run_at_the_same_week_in_its_lesson() -> None:
     assert query_of(rc).endswith("&week=7") and "lesson=scarcity" in query_of(rc)
 
 
+def test_the_lesson_menu_names_the_lesson_a_link_opened() -> None:
+    rc = render_at("scenario=baseline&lesson=redirect&week=2")
+    assert select(rc, "Lesson").v_model == "The Musk redirect"  # not the menu's first lesson
+    button(rc, "End lesson").click()
+    assert select(rc, "Lesson").v_model == "The Musk redirect"  # ready to start it again
+
+
 def test_the_address_follows_the_run_and_reopens_it() -> None:
     rc = render_at("")
     for _ in range(3):

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from pandas.testing import assert_frame_equal
 
-from server.rooms import RoomError, RoomManager, default_data_dir
+from server.rooms import RoomError, RoomManager, default_data_dir, manager
 from server.rooms.clock import FakeClock
-from server.rooms import manager
 from server.rooms.manager import DATA_ENV, DAY_SECONDS, KEEP_DAYS
 from server.rooms.store import FILE_NAME
 

@@ -131,7 +131,7 @@ def fmt_lead_time(weeks: float, supply: float) -> str:
 PresenterContext = solara.create_context(False)
 TEXT_PX = {False: 12, True: 18}  # chart text: axis labels, legends, titles, node labels
 TOOLTIP_PX = {False: 14, True: 18}
-HEADLINE_PX = {False: 17, True: 30}  # the headline cards' figures
+HEADLINE_PX = {False: 17, True: 28}  # the headline cards' figures
 MIN_LINE = {False: 0.0, True: 3.0}  # thinnest line drawn
 SIDE_LEGEND = 4  # presenter mode puts a legend of more series than this on the right
 SIDE_GRID = 200  # px kept free for it

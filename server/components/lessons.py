@@ -44,7 +44,10 @@ def end_lesson(session: Session) -> None:
 def LessonPicker(session: Session, views: list[str]) -> None:
     """A menu of lessons and a Start button (left column)."""
     titles = [le.title for le in lessons()]
-    choice, set_choice = solara.use_state(titles[0])
+    running = next((le.title for le in lessons() if le.slug == session.lesson.value), None)
+    choice, set_choice = solara.use_state(running or titles[0])
+    # The menu names the lesson that runs, however it started (a link, a reload, this menu).
+    solara.use_effect(lambda: set_choice(running) if running else None, [running])
     (refusals, refused), set_refusal = solara.use_state((0, None))
     refuse = lambda message: set_refusal(lambda old: (old[0] + 1, message))  # noqa: E731
 
@@ -88,10 +91,11 @@ def StageCard(
     """One note: its text and questions, its try buttons, and a warning if the run on screen
     is not the one it describes."""
     label = f"Week {stage.week}" if stage.week else "Start"
-    style = "font-size: 15px;" if newest else "font-size: 13px; color: #666;"
     with solara.Card(label, classes=["lesson-current" if newest else "lesson-earlier"]):
         solara.HTML(
-            tag="div", unsafe_innerHTML=stage_html(stage.text, stage.questions), style=style
+            tag="div",
+            unsafe_innerHTML=stage_html(stage.text, stage.questions),
+            classes=["lesson-text"],
         )
         if stage.checks and not stage_holds(stage, tables()):
             solara.Warning(
@@ -122,7 +126,7 @@ def LessonPanel(session: Session) -> None:
     cache: dict[str, Any] = {}
     tables = lambda: cache.setdefault("t", run_tables(m))  # noqa: E731 - only if a note checks
     heading(le.title, level=3)
-    solara.HTML(tag="div", unsafe_innerHTML=md_html(le.summary), style="font-size: 14px;")
+    solara.HTML(tag="div", unsafe_innerHTML=md_html(le.summary), classes=["lesson-summary"])
     trial = le.find_try(session.trial.value)
     if trial is not None:
         with solara.Row(gap="6px", style={"align-items": "center"}, classes=["lesson-trial"]):

@@ -53,12 +53,7 @@ class Lever:
         against this lever's choices or range; raises ScenarioError saying what is wrong."""
         if self.kind in ("select", "order"):
             return self._read_choice(value)
-        number = _read_number(value, self.label, whole=self.kind == "int")
-        if self.min is not None and number < self.min:
-            raise ScenarioError(f"{self.label}: {number:g} is below the minimum {self.min:g}")
-        if self.max is not None and number > self.max:
-            raise ScenarioError(f"{self.label}: {number:g} is above the maximum {self.max:g}")
-        return number
+        return read_number(value, self.label, self.kind == "int", self.min, self.max)
 
     def _read_choice(self, value: Any) -> Any:
         labels = [self.show(c) for c in self.choices]
@@ -152,6 +147,19 @@ def parse_int(text: str, label: str) -> int:
         return int(str(text).strip().replace(",", "").replace("_", ""))
     except ValueError:
         raise ScenarioError(f"{label}: {short(text)} is not a whole number") from None
+
+
+def read_number(
+    value: Any, label: str, whole: bool = False, lo: float | None = None, hi: float | None = None
+) -> int | float:
+    """A number a browser sent (a slider's value, a link's text) within `lo` to `hi`; raises
+    ScenarioError naming `label` and the value (text, booleans, lists and NaN are no numbers)."""
+    number = _read_number(value, label, whole)
+    if lo is not None and number < lo:
+        raise ScenarioError(f"{label}: {number:g} is below the minimum {lo:g}")
+    if hi is not None and number > hi:
+        raise ScenarioError(f"{label}: {number:g} is above the maximum {hi:g}")
+    return number
 
 
 def _read_number(value: Any, label: str, whole: bool) -> int | float:

@@ -23,3 +23,17 @@ def baseline() -> GpuMarket:
 @pytest.fixture(scope="session")
 def no_redirect() -> GpuMarket:
     return finished("no-redirect")
+
+
+@pytest.fixture
+def mgr(monkeypatch, tmp_path):
+    """The pages' rooms: a fresh manager (stored in the test's folder, a clock that moves only
+    when told) in place of the process's shared one."""
+    import server.rooms.manager as manager_module
+    from server.rooms import RoomManager
+    from server.rooms.clock import FakeClock
+
+    m = RoomManager(tmp_path, FakeClock())
+    monkeypatch.setattr(manager_module, "_shared", m)
+    yield m
+    m.close()

@@ -38,9 +38,11 @@ from server.components.flow import empty_message as flow_empty
 from server.components.headline import cards, headline
 from server.components.narration import first_clause, narrate
 from server.components.supply import backlog_option
+from server.curriculum import find_lesson
 from server.levers import levers, seed_lever, shock_levers
 from server.session import RunSpec
 from tests.conftest import finished
+from tests.test_app_url import render_at
 
 NO_SUPPLY = {"supply.scale": 0.0}
 
@@ -227,6 +229,25 @@ def test_compare_view_shows_the_delay_and_units_owed() -> None:
     for firm in load_scenario("baseline").owner.firms:
         assert f"{firm}, weeks of delay (B - A)" in shown
         assert f"{firm}: {OWED}" in shown
+
+
+def test_compare_in_a_lesson_runs_the_lessons_own_b_and_any_lever_after() -> None:
+    rc = render_at("scenario=baseline&lesson=redirect")
+    open_view(rc, "compare")
+    lesson_b = "The lesson's B: without the memo and the owner's redirects"
+    menu = next(w for w in rc.find(v.Select).widgets if w.label == "B changes")
+    assert menu.v_model == lesson_b and menu.items[0] == lesson_b
+    spec = find_lesson("redirect").spec()
+    a = GpuMarket(spec.scenario, overrides=dict(spec.overrides) or None).run()
+    b_spec = find_lesson("redirect").compare_spec(spec)
+    b = GpuMarket(b_spec.scenario, overrides=dict(b_spec.overrides)).run()
+    assert b.firms_table().owner_debt.abs().max() == 0  # no memo, no policy: nothing moved
+    shown = texts(rc)
+    assert f"B: {b_spec.describe()}" in shown
+    for line in delay_lines(a, b):
+        assert line in shown
+    menu.v_model = "Owner's policy"  # any lever of the run, as outside a lesson
+    assert "B: baseline with owner.policy = none" in texts(rc)
 
 
 # --- Negotiation: the headline's week -------------------------------------------------------------

@@ -8,20 +8,12 @@ import pytest
 import solara
 import solara.routing
 
-import server.rooms.manager as manager_module
 from server.rooms import RoomManager
 from server.rooms.clock import FakeClock
 from server.rooms.play_page import PlayPage
-from server.rooms.teacher_page import TeacherPage
+from server.rooms.teacher_page import TeacherPage, seat_state
 from server.rooms.ui import number
-
-
-@pytest.fixture
-def mgr(monkeypatch, tmp_path):
-    m = RoomManager(tmp_path, FakeClock())
-    monkeypatch.setattr(manager_module, "_shared", m)
-    yield m
-    m.close()
+from server.rooms.widgets import CountdownWidget
 
 
 def render(page, path: str):
@@ -164,3 +156,37 @@ def test_a_closed_tab_stops_listening(mgr):
     assert len(room.subscribers) == 1
     rc.close()
     assert len(room.subscribers) == 0
+
+
+def test_the_seat_table_says_who_plays_each_seat(tmp_path) -> None:
+    mgr = RoomManager(tmp_path, FakeClock())
+    room, key = mgr.create("classroom")
+    _, ann = room.join("Ann")
+    room.take_seat(ann, "firm:Tesla")
+    _, bob = room.join("Bob")
+    room.take_seat(bob, "firm:X")  # so Ann's submission does not close the round
+    room.set_mode(key, "firm:Meta", "agent")
+    room.start(key)
+    words = {s.key: seat_state(s)[1] for s in room.view().seats}
+    assert (words["firm:Tesla"], words["firm:Meta"], words["owner"]) == (
+        "deciding",
+        "agent (you chose)",
+        "agent, until a student sits",
+    )
+    room.submit(ann, "firm:Tesla", 1, {"order": 10})
+    assert seat_state(room.view().seat("firm:Tesla")) == ("submitted", "submitted")
+    mgr.close()
+
+
+def test_the_round_timer_reads_right_in_the_lobby_running_and_paused(mgr):
+    rc, where = render(TeacherPage, "/teacher")
+    click(rc, "Create room")  # the form's default timer: 45 s
+    (room,) = mgr.rooms.values()
+    rc, _ = render(TeacherPage, where["path"])
+    clock = rc.find(CountdownWidget).widget
+    assert (clock.seconds, clock.idle) == (-1.0, "45 s a round (starts with the game)")
+    click(rc, "Start")
+    assert clock.seconds == 45.0  # counting down in the browser
+    click(rc, "Pause")
+    assert (clock.seconds, clock.idle) == (-1.0, "45 s a round (paused)")
+    assert room.view().status == "paused"

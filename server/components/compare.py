@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,16 @@ from server.components.common import (
     tooltip_for,
 )
 from server.components.echart import EChart
+from server.components.inputs import (
+    Flag,
+    LabelledSlider,
+    Menu,
+    Refused,
+    read_choice,
+    read_flag,
+    use_refusal,
+)
+from server.curriculum import find_lesson
 from server.levers import Lever, levers
 from server.session import RunSpec, Session, use_tick
 
@@ -39,6 +50,7 @@ METRICS = {
     "backlog": "Backlog",
 }
 USD_SCALE = 1e9  # the table shows money in billions of dollars
+B_CHANGES, FOLLOW, METRIC = "B changes", "only up to this week", "Metric"
 
 
 def default_change(lv: Lever) -> Any:
@@ -200,37 +212,37 @@ def delay_words(m: GpuMarket, week_a: float, week_b: float) -> str:
 
 @solara.component
 def CompareView(session: Session) -> None:
-    """Choose one control to change for B; see both runs' results and charts."""
+    """Choose one control to change for B; see both runs' results and charts. Every value the
+    browser sends is read (the menu's choices, the lever's range) before B is built from it."""
     use_tick()
     m, spec = session.market.value, session.spec.value
     options = {lv.label: lv for lv in levers(m.config)}
-    default = next(
+    lesson_b, lesson_label = lesson_comparison(session.lesson.value, spec)
+    default = lesson_label or next(
         (k for k, lv in options.items() if lv.path == "owner.policy"), next(iter(options))
     )
+    names = ([lesson_label] if lesson_label else []) + list(options)
     label, set_label = solara.use_state(default)
-    lever = options.get(label, options[default])
+    label = label if label in names else default  # a lesson started or ended meanwhile
+    lever = options.get(label)
     picked, set_picked = solara.use_state({})
-    value = picked.get(lever.path, default_change(lever))
+    value = picked.get(lever.path, default_change(lever)) if lever else None
     follow, set_follow = solara.use_state(False)
     metric, set_metric = solara.use_state(METRICS["friction_cum"])
+    refusal = use_refusal()
     with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
-        solara.Select(
-            label="B changes", values=list(options), value=lever.label, on_value=set_label
-        )
-        if lever.choices:
-            labels = [lever.show(c) for c in lever.choices]
-            pick = lambda t: set_picked({**picked, lever.path: lever.choices[labels.index(t)]})  # noqa: E731
-            solara.Select(label="to", values=labels, value=lever.show(value), on_value=pick)
-        else:
-            solara.InputFloat(
-                label=f"to ({lever.min:g} to {lever.max:g})",
-                value=float(value),
-                on_value=lambda v: set_picked({**picked, lever.path: v}),
-            )
-        solara.Checkbox(label="only up to this week", value=follow, on_value=set_follow)
-    solara.Text(f"{lever.label}: {tooltip_for(lever.path)}", classes=["compare-help"])
+        choose = refusal.handler(lambda v: read_choice(v, names, B_CHANGES), label, set_label)
+        Menu(B_CHANGES, names, label, choose, refusal.nonce)
+        if lever is not None:
+            store = lambda v: set_picked({**picked, lever.path: v})  # noqa: E731
+            ChangeTo(lever, value, refusal.handler(lever.read, value, store), refusal.nonce)
+        tick = refusal.handler(lambda v: read_flag(v, FOLLOW), follow, set_follow)
+        Flag(FOLLOW, follow, tick, refusal.nonce)
+    Refused(refusal, "compare-value-error")
+    if lever is not None:
+        solara.Text(f"{lever.label}: {tooltip_for(lever.path)}", classes=["compare-help"])
     weeks = m.week if follow else None
-    b_spec = spec.with_settings(**{lever.path: value})
+    b_spec = spec.with_settings(**{lever.path: value}) if lever else lesson_b
     pair = solara.use_memo(lambda: _safe_pair(spec, b_spec, weeks), [spec, b_spec, weeks])
     if isinstance(pair, str):
         solara.Error(f"B cannot run: {pair}", classes=["compare-error"])
@@ -240,7 +252,44 @@ def CompareView(session: Session) -> None:
     if a.week == 0:
         solara.Info("Step the run first, or untick 'only up to this week'.")
         return
-    firms = list(m.config.owner.firms) or None
+    SideBySide(a, b, list(m.config.owner.firms) or None)
+    Overlay(a, b, metric, set_metric)
+    solara.HTML(tag="div", unsafe_innerHTML=results_html(a, b))
+
+
+def lesson_comparison(slug: str | None, spec: RunSpec) -> tuple[RunSpec | None, str | None]:
+    """The running lesson's own run B for `spec` and its menu label ("The lesson's B: ..."), or
+    (None, None) when no lesson with a comparison runs this scenario."""
+    le = find_lesson(slug)
+    if le is None or le.compare is None or le.scenario != spec.scenario:
+        return None, None
+    return le.compare_spec(spec), f"The lesson's B: {le.compare.label}"
+
+
+@solara.component
+def ChangeTo(lever: Lever, value: Any, on_value: Callable[[Any], None], nonce: int) -> None:
+    """B's value of `lever`: a menu of its choices, or a slider over its range; `on_value` gets
+    what the browser sent (read it with `lever.read`)."""
+    if lever.choices:
+        Menu("to", [lever.show(c) for c in lever.choices], lever.show(value), on_value, nonce)
+        return
+    unit = f" {lever.unit}" if lever.unit else ""
+    LabelledSlider(
+        f"to ({lever.min:g} to {lever.max:g})",
+        value,
+        lever.min,
+        lever.max,
+        1 if lever.kind == "int" else 0.05,
+        on_value,
+        nonce,
+        shown=f"{value:g}{unit}",
+        classes=("compare-to",),
+    )
+
+
+@solara.component
+def SideBySide(a: GpuMarket, b: GpuMarket, firms: list[str] | None) -> None:
+    """A's and B's installed base against target, on one y scale."""
     top = nice_ceiling(max(float(wide_max(r, firms)) for r in (a, b)))
     with solara.Columns([1, 1]):
         for side, run in (("A", a), ("B", b)):
@@ -255,11 +304,19 @@ def CompareView(session: Session) -> None:
                     layout=f"{id(run)}",
                     height=280,
                 )
+
+
+@solara.component
+def Overlay(a: GpuMarket, b: GpuMarket, metric: str, set_metric: Callable[[str], None]) -> None:
+    """A and B over time, one metric at a time (the choice is kept by the view, so it survives
+    the chart being hidden)."""
+    refusal = use_refusal()
+    names = list(METRICS.values())
     with solara.Row(style={"align-items": "center"}):
         heading("A and B over time")
-        solara.Select(
-            label="Metric", values=list(METRICS.values()), value=metric, on_value=set_metric
-        )
+        pick = refusal.handler(lambda v: read_choice(v, names, METRIC), metric, set_metric)
+        Menu(METRIC, names, metric, pick, refusal.nonce)
+    Refused(refusal, "compare-value-error")
     column = next(k for k, v in METRICS.items() if v == metric)
     EChart(
         overlay_option(a, b, column),
@@ -268,7 +325,6 @@ def CompareView(session: Session) -> None:
         layout=f"{id(a)}",
         height=260,
     )
-    solara.HTML(tag="div", unsafe_innerHTML=results_html(a, b))
 
 
 def wide_max(m: GpuMarket, firms: list[str] | None) -> float:

@@ -23,6 +23,7 @@ from model.params import ScenarioError
 from model.scenario import load_scenario
 from server.components.common import tooltip_for, use_presenter
 from server.components.inputs import (
+    LABEL_STYLE,
     Explained,
     Flag,
     Menu,
@@ -48,7 +49,6 @@ from server.session import (
 
 logger = logging.getLogger(__name__)
 SHOCKS = "supply.shocks"
-LABEL_STYLE = {"font-size": "13px", "color": "rgba(0,0,0,0.6)"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import solara
 
 from model.market import GpuMarket
 from server.components.common import heading
+from server.components.inputs import Menu, Refused, read_choice, use_refusal
 from server.session import use_tick
 
 FILTERS = {
@@ -45,11 +46,16 @@ def empty_message(week: int, events: int, choice: str) -> str:
 
 @solara.component
 def EventLog(m: GpuMarket) -> None:
-    """The newest events of the run, filterable by kind."""
+    """The newest events of the run, filterable by kind (a kind the menu does not offer is
+    refused inline, and the menu shows the filter in use again)."""
     use_tick()
     choice, set_choice = solara.use_state("all events")
+    refusal = use_refusal()
+    kinds = list(FILTERS)
     heading("What happened, newest first")
-    solara.Select(label="Show", values=list(FILTERS), value=choice, on_value=set_choice)
+    pick = refusal.handler(lambda v: read_choice(v, kinds, "Show"), choice, set_choice)
+    Menu("Show", kinds, choice, pick, refusal.nonce)
+    Refused(refusal, "events-value-error")
     events = m.events_table()
     lines = event_lines(events, FILTERS[choice])
     if not lines:

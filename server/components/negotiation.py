@@ -8,6 +8,7 @@ be varied here without touching the run, to show how bargaining power moves the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +24,15 @@ from model.records import MechanismContext
 from model.scenario import CONCESSION_CHOICES, Firm
 from server.components.common import clean, heading
 from server.components.echart import EChart
+from server.components.inputs import LabelledSlider, Menu, Refused, read_choice, use_refusal
+from server.levers import read_number
 from server.session import use_tick
 
 PATIENCE = next(p.meta for p in walk(Firm(name="_")) if p.path == "patience")
 PATIENCE_FLOOR = 0.5  # below this the buyer concedes almost everything in round two: nothing to see
+PATIENCE_RANGE = (max(PATIENCE_FLOOR, PATIENCE.min or 0.0), PATIENCE.max or 1.0)  # the slider's
+PATIENCE_LABEL = "Buyer's patience (weekly discount factor)"
+CONCESSION_LABEL = "Buyer's concession"
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,16 @@ def shown_week(m: GpuMarket) -> str:
     return str(t.date.iloc[-1]) if len(t) else m.date.isoformat()
 
 
+def _read_patience(value: Any) -> float:
+    """A patience the slider sent: a number within the slider's range."""
+    return float(read_number(value, PATIENCE_LABEL, False, *PATIENCE_RANGE))
+
+
+def _read_concession(value: Any) -> str:
+    """A concession strategy the menu sent: one of the model's names."""
+    return read_choice(value, list(CONCESSION_CHOICES), CONCESSION_LABEL)
+
+
 def _strategy_name(exponent: float) -> str:
     return min(CONCESSION_EXPONENT, key=lambda k: abs(CONCESSION_EXPONENT[k] - exponent))
 
@@ -186,29 +202,31 @@ def NegotiationView(m: GpuMarket) -> None:
     what_if, set_what_if = solara.use_state({})  # {(firm, "patience"|"concession"): value}
     patience = what_if.get((firm, "patience"), f.patience)
     concession = what_if.get((firm, "concession"), _strategy_name(f.concession))
+    refusal = use_refusal()
+
+    def vary(key: str, current: Any, read: Callable[[Any], Any]) -> Callable[[Any], None]:
+        """The handler of one of this buyer's what-if inputs: what the browser sent, `read`."""
+        store = lambda v: set_what_if({**what_if, (firm, key): v})  # noqa: E731
+        return refusal.handler(read, current, store)
+
     heading(f"{firm} negotiates with Nvidia, week of {shown_week(m)}")
     with solara.Row():
-        solara.Select(label="Buyer", values=named, value=firm, on_value=set_firm)
-        solara.Select(
-            label="Buyer's concession",
-            values=list(CONCESSION_CHOICES),
-            value=concession,
-            on_value=lambda v: set_what_if({**what_if, (firm, "concession"): v}),
-        )
+        pick = refusal.handler(lambda v: read_choice(v, named, "Buyer"), firm, set_firm)
+        Menu("Buyer", named, firm, pick, refusal.nonce)
+        concede = vary("concession", concession, _read_concession)
+        Menu(CONCESSION_LABEL, list(CONCESSION_CHOICES), concession, concede, refusal.nonce)
         with solara.Column(gap="0px", style={"min-width": "260px"}):
-            solara.Text(
-                f"Buyer's patience (weekly discount factor): {patience:.3f}",
-                style={"font-size": "13px"},
+            LabelledSlider(
+                PATIENCE_LABEL,
+                patience,
+                *PATIENCE_RANGE,
+                0.005,
+                vary("patience", patience, _read_patience),
+                refusal.nonce,
+                shown=f"{patience:.3f}",
+                classes=("negotiation-patience",),
             )
-            solara.SliderFloat(
-                "",
-                min=max(PATIENCE_FLOOR, PATIENCE.min or 0.0),
-                max=PATIENCE.max or 1.0,
-                step=0.005,
-                value=patience,
-                tick_labels="end_points",
-                on_value=lambda v: set_what_if({**what_if, (firm, "patience"): v}),
-            )
+    Refused(refusal, "negotiation-value-error")
     b = bargain(m, firm, concession, max(patience, PATIENCE_FLOOR))
     solara.Text(summary(b), classes=["negotiation-summary"])
     if m.config.market.mechanism != "negotiation":

@@ -1,21 +1,36 @@
 """`/play`: a student joins with the room code and a name, takes a seat, and decides each round.
 
 The tab keeps its participant in a per-tab `StudentClient`; a reload finds it again through the
-browser's session cookie. Every value is checked again on the server when submitted.
+browser's session cookie. Each value a widget sends is read as it arrives (a refusal shows
+inline, and the widget shows the page's value again), and checked again by the room when the
+form is submitted.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import solara
 
 from model.concession import CONCESSION
 from model.records import Answer
+from server.components.inputs import Refusal, Refused, use_refusal
 from server.rooms.client import StudentClient
 from server.rooms.decisions import RULE
 from server.rooms.errors import RoomError
 from server.rooms.forms import SeatForm
 from server.rooms.live import use_room_version
-from server.rooms.ui import CSS, ErrorLine, act, device_id, manager, number, query
+from server.rooms.ui import (
+    CSS,
+    ErrorLine,
+    act,
+    device_id,
+    manager,
+    menu_input,
+    number,
+    query,
+    text_input,
+)
 from server.rooms.views import RoomView
 from server.rooms.widgets import Countdown
 
@@ -48,9 +63,11 @@ def PlayPage() -> None:
 
 @solara.component
 def JoinForm(client: StudentClient, code: str, on_joined) -> None:
+    """The room code and a name, then "Join"."""
     room_code = solara.use_reactive(code)
     name = solara.use_reactive("")
     error = solara.use_reactive(None)
+    refusal = use_refusal()
 
     def join() -> None:
         c = room_code.value.strip().upper()
@@ -58,9 +75,10 @@ def JoinForm(client: StudentClient, code: str, on_joined) -> None:
             on_joined(c)
 
     solara.Markdown("## Join a classroom room")
-    solara.InputText("Room code", value=room_code, continuous_update=True)
-    solara.InputText("Your name", value=name, continuous_update=True)
+    text_input("Room code", room_code, refusal)
+    text_input("Your name", name, refusal)
     solara.Button("Join", on_click=join, color="primary")
+    Refused(refusal, "room-value-error")
     ErrorLine(error)
 
 
@@ -78,7 +96,7 @@ def RoomPanel(client: StudentClient) -> None:
     solara.Text(f"Room {view.code} · {me.name}", style={"color": "#555"})
     with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
         solara.Text(title, classes=["room-status"])
-        Countdown(view.seconds_left if view.status == "running" else None, view.version)
+        Countdown(view)
     if view.status == "lobby":
         solara.Text("Waiting for the teacher to start the game.")
     if me.seat is not None and view.status in ("running", "paused"):
@@ -127,20 +145,25 @@ def SeatPanel(client: StudentClient, form: SeatForm, view: RoomView) -> None:
         solara.Text(f"Submitted for round {form.round}. Waiting for: {left}", classes=["room-ok"])
     elif agent:
         solara.Text("The teacher handed this seat to its agent for now.")
-    Decision(client, form, locked=form.submitted or agent)
+    # One Decision per round: its inputs keep what was typed (and sent) through the round, and
+    # start from the agent's choice in the next.
+    Decision(client, form, locked=form.submitted or agent).key(f"decision-{form.round}")
 
 
 @solara.component
 def Decision(client: StudentClient, form: SeatForm, locked: bool) -> None:
-    """The seat's inputs and "Submit", which locks the decision for the round. The inputs start
-    each round from its defaults (what the seat's agent would do)."""
+    """The seat's inputs and "Submit", which locks the decision for the round, the inputs still
+    showing what was sent. They start each round from its defaults (what the seat's agent would
+    do)."""
     error = solara.use_reactive(None)
+    refusal = use_refusal()
     if form.kind == "firm":
-        decide = firm_inputs(form, locked)
+        decide = firm_inputs(form, locked, refusal)
     elif form.kind == "owner":
-        decide = owner_inputs(form, locked)
+        decide = owner_inputs(form, locked, refusal)
     else:
-        decide = nvidia_inputs(form, locked)
+        decide = nvidia_inputs(form, locked, refusal)
+    Refused(refusal, "room-value-error")
     if not locked:
         solara.Button(
             "Submit",
@@ -150,31 +173,18 @@ def Decision(client: StudentClient, form: SeatForm, locked: bool) -> None:
     ErrorLine(error)
 
 
-def firm_inputs(form: SeatForm, locked: bool):
+def firm_inputs(form: SeatForm, locked: bool, refusal: Refusal) -> Callable[[], dict]:
     """Order (and, under an auction or negotiation, price and concession); returns the getter."""
     order = solara.use_reactive(str(form.default["order"]))
     price = solara.use_reactive(f"{form.default.get('max_price_usd', 0.0):.0f}")
     concession = solara.use_reactive(form.default.get("concession", "linear"))
-    solara.InputText(
-        f"Order for the week (0 to {form.order_max:,})",
-        value=order,
-        continuous_update=True,
-        disabled=locked,
-    )
+    order_label = f"Order for the week (0 to {form.order_max:,})"
+    text_input(order_label, order, refusal, numbers=True, locked=locked)
     if "max_price_usd" in form.fields:
-        solara.InputText(
-            "Highest price under the auction (USD)",
-            value=price,
-            continuous_update=True,
-            disabled=locked,
-        )
+        price_label = "Highest price under the auction (USD)"
+        text_input(price_label, price, refusal, numbers=True, locked=locked)
     if "concession" in form.fields:
-        solara.Select(
-            "Concession under negotiation",
-            values=list(CONCESSION),
-            value=concession,
-            disabled=locked,
-        )
+        menu_input("Concession under negotiation", list(CONCESSION), concession, refusal, locked)
 
     def decision() -> dict:
         out: dict = {"order": number(order.value)}
@@ -187,7 +197,7 @@ def firm_inputs(form: SeatForm, locked: bool):
     return decision
 
 
-def owner_inputs(form: SeatForm, locked: bool):
+def owner_inputs(form: SeatForm, locked: bool, refusal: Refusal) -> Callable[[], dict]:
     """Units to redirect for each pair of the owner's firms (0: none); none outside his window."""
     pairs = [(d, r) for d in form.firms for r in form.firms if d != r]
     units = {p: solara.use_reactive("0") for p in pairs}  # the same pairs every round
@@ -199,12 +209,8 @@ def owner_inputs(form: SeatForm, locked: bool):
     solara.use_effect(reset, [form.round])
     if form.pairs:
         for d, r in pairs:
-            solara.InputText(
-                f"Redirect from {d} to {r} (up to {form.pairs[d]:,})",
-                value=units[(d, r)],
-                continuous_update=True,
-                disabled=locked,
-            )
+            label = f"Redirect from {d} to {r} (up to {form.pairs[d]:,})"
+            text_input(label, units[(d, r)], refusal, numbers=True, locked=locked)
 
     def decision() -> dict:
         if not form.pairs:
@@ -215,13 +221,11 @@ def owner_inputs(form: SeatForm, locked: bool):
     return decision
 
 
-def nvidia_inputs(form: SeatForm, locked: bool):
+def nvidia_inputs(form: SeatForm, locked: bool, refusal: Refusal) -> Callable[[], dict]:
     """An answer for each pair of the owner's firms (the rule unless chosen)."""
     answers = {pair: solara.use_reactive(RULE) for pair in form.pairs}
     for pair in form.pairs:
         d, r = pair.split(">")
-        asked = form.pairs[pair]
-        solara.Select(
-            f"{d} → {r} ({asked:,} asked)", values=ANSWERS, value=answers[pair], disabled=locked
-        )
+        label = f"{d} → {r} ({form.pairs[pair]:,} asked)"
+        menu_input(label, ANSWERS, answers[pair], refusal, locked)
     return lambda: {"answers": {p: a.value for p, a in answers.items() if a.value != RULE}}

@@ -1,25 +1,47 @@
 """`/teacher`: create a room, then run it from the secret teacher link.
 
 The controls need the key in the teacher's link (`/teacher?room=CODE&key=...`): the room code
-alone, which every student has, opens nothing here.
+alone, which every student has, opens nothing here. Each value a widget sends is read as it
+arrives (a refusal shows inline and the widget shows the page's value again); the room checks
+the settings once more when an action is taken.
 """
 
 from __future__ import annotations
 
 import solara
+from solara import Reactive
 
+from model.config import Shock
+from model.params import fields_of, meta_of
 from model.scenario import scenario_names
 from server.components.allocations import AllocationsView
 from server.components.headline import Headline
+from server.components.inputs import LabelledSlider, Refused, use_refusal
+from server.levers import read_number
+from server.rooms.errors import RoomError
 from server.rooms.live import use_room_version
 from server.rooms.qr import qr_svg
 from server.rooms.replay import debrief, log_csv
 from server.rooms.room import Room
 from server.rooms.seats import AGENT, HUMAN
 from server.rooms.settings import DEFAULT_TIMER, available_lessons
-from server.rooms.ui import CSS, ErrorLine, act, join_link, manager, number, query
-from server.rooms.views import RoomView
+from server.rooms.ui import (
+    CSS,
+    ErrorLine,
+    act,
+    join_link,
+    manager,
+    menu_input,
+    number,
+    query,
+    text_input,
+)
+from server.rooms.views import RoomView, SeatView
 from server.rooms.widgets import Countdown
+
+NO_LESSON = "(none)"
+SHOCK_FACTOR = "Output during shock"
+FACTOR = meta_of(fields_of(Shock)["factor"])  # the slider's range: the model's own (0 to 1)
 
 
 @solara.component
@@ -46,29 +68,29 @@ def TeacherPage() -> None:
 def CreateRoom(on_created) -> None:
     """Pick a scenario or a lesson, then "Create room"."""
     scenario = solara.use_reactive("classroom")
-    lesson = solara.use_reactive("(none)")
+    lesson = solara.use_reactive(NO_LESSON)
     weeks = solara.use_reactive("1")
     timer = solara.use_reactive(str(DEFAULT_TIMER))
     error = solara.use_reactive(None)
-    slugs = {"(none)": None} | {le.title: le.slug for le in available_lessons()}
+    refusal = use_refusal()
+    slugs = {NO_LESSON: None} | {le.title: le.slug for le in available_lessons()}
 
-    def create() -> None:
-        chosen = slugs[lesson.value]
-
-        def make() -> None:
-            room, key = manager().create(
-                None if chosen else scenario.value, chosen, number(weeks.value), number(timer.value)
-            )
-            on_created(room.code, key)
-
-        act(make, error)
+    def make() -> None:
+        chosen = slugs.get(lesson.value)
+        if chosen is None and lesson.value != NO_LESSON:  # its file broke since it was chosen
+            raise RoomError(f"the lesson {lesson.value!r} cannot be read now; choose another")
+        room, key = manager().create(
+            None if chosen else scenario.value, chosen, number(weeks.value), number(timer.value)
+        )
+        on_created(room.code, key)
 
     solara.Markdown("## Create a classroom room")
-    solara.Select("Scenario", values=scenario_names(), value=scenario)
-    solara.Select("Lesson (sets the scenario)", values=list(slugs), value=lesson)
-    solara.InputText("Weeks per round", value=weeks, continuous_update=True)
-    solara.InputText("Round timer (seconds, 0: none)", value=timer, continuous_update=True)
-    solara.Button("Create room", on_click=create, color="primary")
+    menu_input("Scenario", scenario_names(), scenario, refusal)
+    menu_input("Lesson (sets the scenario)", list(slugs), lesson, refusal)
+    text_input("Weeks per round", weeks, refusal, numbers=True)
+    text_input("Round timer (seconds, 0: none)", timer, refusal, numbers=True)
+    solara.Button("Create room", on_click=lambda: act(make, error), color="primary")
+    Refused(refusal, "room-value-error")
     ErrorLine(error)
 
 
@@ -100,17 +122,15 @@ def StatusLine(view: RoomView) -> None:
     text = f"Round {view.round} · week {view.week} of {view.weeks} · next week of {view.date}"
     solara.Text(f"{text} · {view.status}", classes=["room-status"])
     with solara.Row():
-        Countdown(view.seconds_left if view.status == "running" else None, view.version)
+        Countdown(view)
         waiting = len(view.waiting)
         people = sum(s.people for s in view.seats)
         solara.Text(f"· submitted {people - waiting} of {people} seats played by people")
 
 
 @solara.component
-def Controls(room: Room, key: str, view: RoomView, error) -> None:
-    timer = solara.use_reactive(str(view.timer_seconds))
-    weeks = solara.use_reactive(str(view.weeks_per_round))
-    factor = solara.use_reactive(0.5)
+def Controls(room: Room, key: str, view: RoomView, error: Reactive[str | None]) -> None:
+    """The teacher's buttons, then the pace of the rounds and the events to inject."""
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
         if view.status == "lobby":
             solara.Button("Start", on_click=lambda: act(lambda: room.start(key), error))
@@ -120,25 +140,62 @@ def Controls(room: Room, key: str, view: RoomView, error) -> None:
             solara.Button("Resume", on_click=lambda: act(lambda: room.resume(key), error))
         solara.Button("Advance now", on_click=lambda: act(lambda: room.advance(key), error))
         solara.Button("End game", on_click=lambda: act(lambda: room.end(key), error))
+    Pace(room, key, view, error)
+    Inject(room, key, view, error)
+
+
+@solara.component
+def Pace(room: Room, key: str, view: RoomView, error: Reactive[str | None]) -> None:
+    """The round timer and the weeks per round, as typed (read as text as they arrive; the room
+    checks the number when "Set" is pressed)."""
+    timer = solara.use_reactive(str(view.timer_seconds))
+    weeks = solara.use_reactive(str(view.weeks_per_round))
+    refusal = use_refusal()
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "align-items": "center"}):
-        solara.InputInt("Round timer (s)", value=timer, style={"max-width": "150px"})
+        with solara.Div(style={"max-width": "150px"}):
+            text_input("Round timer (s)", timer, refusal, numbers=True)
         solara.Button(
-            "Set timer", on_click=lambda: act(lambda: room.set_timer(key, timer.value), error)
+            "Set timer",
+            on_click=lambda: act(lambda: room.set_timer(key, number(timer.value)), error),
         )
-        solara.InputInt("Weeks per round", value=weeks, style={"max-width": "150px"})
+        with solara.Div(style={"max-width": "150px"}):
+            text_input("Weeks per round", weeks, refusal, numbers=True)
         solara.Button(
-            "Set weeks", on_click=lambda: act(lambda: room.set_weeks(key, weeks.value), error)
+            "Set weeks",
+            on_click=lambda: act(lambda: room.set_weeks(key, number(weeks.value)), error),
         )
+    Refused(refusal, "room-value-error")
+
+
+@solara.component
+def Inject(room: Room, key: str, view: RoomView, error: Reactive[str | None]) -> None:
+    """The December 2023 memo and a supply shock of the chosen severity (within the Shock
+    field's range, read as the slider sends it), for this round."""
+    factor = solara.use_reactive(0.5)
+    refusal = use_refusal()
+    lo, hi = FACTOR.min or 0.0, FACTOR.max or 1.0
+    read = lambda v: read_number(v, SHOCK_FACTOR, False, lo, hi)  # noqa: E731
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "align-items": "center"}):
         solara.Button(
             "Inject: December 2023 redirect (12,000 Tesla → X)",
             on_click=lambda: act(lambda: room.inject_redirect(key), error),
         )
-        solara.SliderFloat("Output during shock", value=factor, min=0.0, max=1.0, step=0.05)
+        with solara.Column(gap="0px", style={"min-width": "220px"}):
+            LabelledSlider(
+                SHOCK_FACTOR,
+                factor.value,
+                lo,
+                hi,
+                0.05,
+                refusal.handler(read, factor.value, factor.set),
+                refusal.nonce,
+                classes=("room-shock-factor",),
+            )
         solara.Button(
             "Inject supply shock",
             on_click=lambda: act(lambda: room.inject_shock(key, factor=factor.value), error),
         )
+    Refused(refusal, "room-value-error")
     for d, r, u in view.injected:
         solara.Text(f"This round: the owner asks to move {u:,} GPUs from {d} to {r}")
 
@@ -150,15 +207,24 @@ def SeatTable(room: Room, key: str, view: RoomView, error) -> None:
         with solara.Row(classes=["seat-row", f"seat-{s.key.replace(':', '-')}"]):
             solara.Text(s.label, style={"min-width": "260px"})
             solara.Text(", ".join(s.holders) or "nobody", style={"min-width": "140px"})
-            state = "agent" if not s.people else "submitted" if s.submitted else "deciding"
-            solara.Text(state, classes=[f"seat-state-{state}"], style={"min-width": "80px"})
+            state, words = seat_state(s)
+            solara.Text(words, classes=[f"seat-state-{state}"], style={"min-width": "210px"})
             other = HUMAN if s.mode == AGENT else AGENT
-            label = "Hand to people" if other == HUMAN else "Hand to agent"
+            label = "Hand back to students" if other == HUMAN else "Hand to agent"
             solara.Button(
                 label,
                 small=True,
                 on_click=lambda k=s.key, o=other: act(lambda: room.set_mode(key, k, o), error),
             )
+
+
+def seat_state(s: SeatView) -> tuple[str, str]:
+    """Who plays a seat now: a short state (for the page's classes) and the teacher's words."""
+    if s.mode == AGENT:
+        return "agent", "agent (you chose)"
+    if not s.people:
+        return "agent", "agent, until a student sits"
+    return ("submitted", "submitted") if s.submitted else ("deciding", "deciding")
 
 
 @solara.component

@@ -1,5 +1,6 @@
 """What both room pages share: the process's manager, query parameters, button actions that show
-refusals as messages, numbers as typed, the join link, the browser's cookie, the bare layout.
+refusals as messages, checked inputs, numbers as typed, the join link, the browser's cookie, the
+bare layout.
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ import logging
 import os
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import solara
 
+from model.params import ScenarioError
+from server.components.inputs import Menu, Refusal, TextBox, read_choice, read_text
 from server.rooms.errors import RoomError
 from server.rooms.manager import RoomManager, shared_manager
 
@@ -59,6 +63,45 @@ def act(action: Callable[[], object], error: solara.Reactive[str | None]) -> boo
 def ErrorLine(error: solara.Reactive[str | None]) -> None:
     if error.value:
         solara.Text(error.value, classes=["room-error"])
+
+
+def text_input(
+    label: str,
+    state: solara.Reactive[str],
+    refusal: Refusal,
+    numbers: bool = False,
+    locked: bool = False,
+) -> None:
+    """A text field whose value is checked as it arrives (text; with `numbers`, a number too, kept
+    as its text for `number` and the room to check when the form is sent)."""
+    read = lambda value: read_text(value, label, numbers)  # noqa: E731
+    on_value = refusal.handler(read, state.value, _store(state, label, locked))
+    TextBox(label, state.value, on_value, refusal.nonce, locked)
+
+
+def menu_input(
+    label: str,
+    values: Sequence[str],
+    state: solara.Reactive[str],
+    refusal: Refusal,
+    locked: bool = False,
+) -> None:
+    """A menu whose value is checked as it arrives: one of `values`, nothing else."""
+    read = lambda value: read_choice(value, values, label)  # noqa: E731
+    on_value = refusal.handler(read, state.value, _store(state, label, locked))
+    Menu(label, list(values), state.value, on_value, refusal.nonce, locked)
+
+
+def _store(state: solara.Reactive[Any], label: str, locked: bool) -> Callable[[Any], None]:
+    """Keep a checked value; a locked input (a decision sent for this round) changes no more,
+    whatever a client sends to its disabled widget."""
+
+    def store(value: Any) -> None:
+        if locked:
+            raise ScenarioError(f"{label}: the decision is locked for this round")
+        state.set(value)
+
+    return store
 
 
 _NUMBER = re.compile(r"^[+-]?(\d[\d,_ ]*)?(\.\d*)?$")

@@ -7,6 +7,8 @@ import ipyvuetify
 import solara
 import traitlets
 
+from server.rooms.views import RoomView
+
 COUNTDOWN = """
 <template>
   <span class="room-countdown" :data-left="Math.ceil(left)">{{ text }}</span>
@@ -23,7 +25,7 @@ module.exports = {
       if (this.seconds < 0) return -1;
       return Math.max(0, this.seconds - (this.now - this.since) / 1000);
     },
-    text() { return this.seconds < 0 ? "no timer" : `${Math.ceil(this.left)} s left`; },
+    text() { return this.seconds < 0 ? this.idle : `${Math.ceil(this.left)} s left`; },
   },
 };
 </script>
@@ -34,9 +36,16 @@ class CountdownWidget(ipyvuetify.VuetifyTemplate):
     template = traitlets.Unicode(COUNTDOWN).tag(sync=True)
     seconds = traitlets.Float(-1.0).tag(sync=True)  # < 0: no timer running
     stamp = traitlets.Int(0).tag(sync=True)  # the room version: restarts the count
+    idle = traitlets.Unicode("no timer").tag(sync=True)  # shown while no round is timed
 
 
 @solara.component
-def Countdown(seconds: float | None, stamp: int):
-    """Seconds left in the round, counting down in the browser."""
-    return CountdownWidget.element(seconds=-1.0 if seconds is None else float(seconds), stamp=stamp)
+def Countdown(view: RoomView):
+    """Seconds left in the round, counting down in the browser; while no round is timed (the
+    lobby, a pause, no timer set), the round's timer in words."""
+    timed = view.status == "running" and view.seconds_left is not None
+    idle = f"{view.timer_seconds} s a round" if view.timer_seconds > 0 else "no timer"
+    if view.timer_seconds > 0 and view.status in ("lobby", "paused"):
+        idle += " (starts with the game)" if view.status == "lobby" else " (paused)"
+    seconds = float(view.seconds_left) if timed else -1.0
+    return CountdownWidget.element(seconds=seconds, stamp=view.version, idle=idle)

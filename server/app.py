@@ -108,6 +108,11 @@ CSS = """
 .lesson-panel { background: #fffbea; border-left: 4px solid #f9a825; padding: 8px 12px; }
 .lesson-questions li { font-style: italic; }
 .lesson-summary { font-size: 14px; }
+.lesson-trial { flex-wrap: wrap; }
+.lesson-panel .v-btn { max-width: 100%; height: auto !important; min-height: 32px;
+  padding: 6px 10px !important; }
+.lesson-panel .v-btn__content { white-space: normal; text-align: left; flex-shrink: 1;
+  min-width: 0; }
 .lesson-current .lesson-text { font-size: 15px; }
 .lesson-earlier .lesson-text { font-size: 13px; color: #666; }
 .v-btn.success { background-color: #2e7d32 !important; }  /* white text at 5:1, not 2.9:1 */
@@ -159,6 +164,10 @@ CSS = """
 /* Views */
 .flow-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
   gap: 0 16px; }
+.compare-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr));
+  gap: 0 16px; }
+.presenter .compare-pair { grid-template-columns: repeat(auto-fit, minmax(620px, 1fr)); }
+.compare-pair > * { min-width: 0; }
 .about { max-width: 980px; font-size: 15px; }
 .about-glossary th { text-align: left; padding: 2px 12px 2px 0; vertical-align: top;
   white-space: nowrap; }
@@ -324,7 +333,7 @@ def ViewTabs(session: Session, keys: list[str]) -> None:
 @solara.component
 def Page(initial: RunSpec | None = None) -> None:
     """The whole app for one session: controls left, views centre, the lesson (if any) right."""
-    session = use_session(initial)
+    session = use_session(initial, list(VIEWS))
     RunContext.provide(session)
     use_play(session)
     presenter = solara.use_reactive(use_initial_presenter())

@@ -85,6 +85,8 @@ def freeze(value: Any) -> Any:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, list | tuple) and not value:
+        return "none"
     if isinstance(value, list | tuple):
         return " > ".join(map(str, value)) if all(isinstance(v, str) for v in value) else str(value)
     return str(value)

@@ -383,11 +383,14 @@ def open_link(search: str | None, initial: RunSpec | None) -> tuple[Link, GpuMar
         return fallback, fallback.build(), f"This link could not be opened: {exc}"
 
 
-def use_session(initial: RunSpec | None = None) -> Session:
+def use_session(initial: RunSpec | None = None, views: list[str] | None = None) -> Session:
     """Per-session state, created on first render of the page that calls it. Under the Solara
-    server the page's address may carry a run (see `spec_from_url`): it is opened first."""
+    server the page's address may carry a run (see `spec_from_url`): it is opened first, in its
+    lesson's own view when it names a lesson (as "Start lesson" opens it)."""
     search = solara.use_router().search
     link, model, problem = solara.use_memo(lambda: open_link(search, initial), [])
+    le = find_lesson(link.lesson)
+    first_tab = views.index(le.view) if le is not None and le.view in (views or []) else 0
     lock = solara.use_memo(threading.RLock, [])
     return Session(
         market=solara.use_reactive(model),
@@ -396,7 +399,7 @@ def use_session(initial: RunSpec | None = None) -> Session:
         speed=solara.use_reactive("normal"),
         error=solara.use_reactive(problem),
         lesson=solara.use_reactive(link.lesson),
-        tab=solara.use_reactive(0),
+        tab=solara.use_reactive(first_tab),
         version=solara.use_reactive(0),
         lock=lock,
         pacing=solara.use_memo(lambda: Pacing(threading.Condition(lock)), []),

@@ -243,7 +243,8 @@ def test_compare_in_a_lesson_runs_the_lessons_own_b_and_any_lever_after() -> Non
     b = GpuMarket(b_spec.scenario, overrides=dict(b_spec.overrides)).run()
     assert b.firms_table().owner_debt.abs().max() == 0  # no memo, no policy: nothing moved
     shown = texts(rc)
-    assert f"B: {b_spec.describe()}" in shown
+    assert "B: baseline without the memo and the owner's redirects" in shown
+    assert "owner.actions = none" in b_spec.describe()  # an empty list, in words
     for line in delay_lines(a, b):
         assert line in shown
     menu.v_model = "Owner's policy"  # any lever of the run, as outside a lesson

@@ -17,7 +17,7 @@ import solara.routing
 
 import model.scenario
 from model.market import GpuMarket
-from server.app import Page
+from server.app import VIEWS, Page
 from server.components.controls import RunLink
 from server.curriculum import lessons
 from server.levers import levers
@@ -193,6 +193,8 @@ def test_a_link_opens_the_same_run_at_the_same_week_in_its_lesson() -> None:
 def test_the_lesson_menu_names_the_lesson_a_link_opened() -> None:
     rc = render_at("scenario=baseline&lesson=redirect&week=2")
     assert select(rc, "Lesson").v_model == "The Musk redirect"  # not the menu's first lesson
+    assert rc.find(v.Tabs).widget.v_model == list(VIEWS).index("flows")  # the lesson's view
+    assert "flow_week" in charts(rc)
     button(rc, "End lesson").click()
     assert select(rc, "Lesson").v_model == "The Musk redirect"  # ready to start it again
 

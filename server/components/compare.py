@@ -69,6 +69,8 @@ def run_pair(a: RunSpec, b: RunSpec, weeks: int | None) -> tuple[GpuMarket, GpuM
 
 REACHED = "week it reaches its target"  # B - A of this row: the weeks of delay
 OWED = "units owed to it"  # the owner's net units moved away from the firm (negative: it gained)
+PEAK_OWED = "units owed to it at the worst moment"
+PEAK_DELAY = "peak weeks of delay from the owner"
 
 
 def week_reached(firm_rows: pd.DataFrame, level: float | None = None) -> float:
@@ -84,7 +86,8 @@ def week_reached(firm_rows: pd.DataFrame, level: float | None = None) -> float:
 
 def owner_rows(m: GpuMarket) -> dict[str, float]:
     """Per owner firm: installed base, weeks short of target, the week it reaches its target
-    (and its publicly stated level, if any), and the units the owner owes it now."""
+    (and its publicly stated level, if any), the units the owner owes it now and at the worst
+    moment, and its peak weeks of delay from the owner's moves."""
     ft = m.firms_table()
     out: dict[str, float] = {}
     for f in m.config.owner.firms:
@@ -98,6 +101,8 @@ def owner_rows(m: GpuMarket) -> dict[str, float]:
         if stated:
             out[f"{f}: week it reaches its stated {stated:,.0f}"] = week_reached(rows, stated)
         out[f"{f}: {OWED}"] = float(rows.owner_debt.iloc[-1])
+        out[f"{f}: {PEAK_OWED}"] = float(max(0.0, rows.owner_debt.max()))
+        out[f"{f}: {PEAK_DELAY}"] = float(rows.owner_delay_weeks.max())
     return out
 
 
@@ -248,7 +253,8 @@ def CompareView(session: Session) -> None:
         solara.Error(f"B cannot run: {pair}", classes=["compare-error"])
         return
     a, b = pair
-    solara.Text(f"A: {spec.describe()}  |  B: {b_spec.describe()}  ({a.week} weeks each)")
+    b_text = b_spec.describe() if lever else f"{spec.scenario} {lesson_b_words(lesson_label)}"
+    solara.Text(f"A: {spec.describe()}  |  B: {b_text}  ({a.week} weeks each)")
     if a.week == 0:
         solara.Info("Step the run first, or untick 'only up to this week'.")
         return
@@ -264,6 +270,11 @@ def lesson_comparison(slug: str | None, spec: RunSpec) -> tuple[RunSpec | None, 
     if le is None or le.compare is None or le.scenario != spec.scenario:
         return None, None
     return le.compare_spec(spec), f"The lesson's B: {le.compare.label}"
+
+
+def lesson_b_words(label: str | None) -> str:
+    """The lesson's B in words, from its menu label ("The lesson's B: without ...")."""
+    return (label or "").removeprefix("The lesson's B: ")
 
 
 @solara.component
@@ -291,7 +302,7 @@ def ChangeTo(lever: Lever, value: Any, on_value: Callable[[Any], None], nonce: i
 def SideBySide(a: GpuMarket, b: GpuMarket, firms: list[str] | None) -> None:
     """A's and B's installed base against target, on one y scale."""
     top = nice_ceiling(max(float(wide_max(r, firms)) for r in (a, b)))
-    with solara.Columns([1, 1]):
+    with solara.Div(classes=["compare-pair"]):  # side by side where both fit, else stacked
         for side, run in (("A", a), ("B", b)):
             with solara.Column():
                 heading(f"{side}: installed base against target")

@@ -56,6 +56,9 @@ def backlog_option(m: GpuMarket) -> dict[str, Any]:
     return with_record(time_option(m, series, "GPUs", yAxis=axes), m, "lead_time_weeks")
 
 
+LIST_PRICE_COLOR = "#7f7f7f"  # grey and dashed: no firm's colour (X is black)
+
+
 def price_option(m: GpuMarket) -> dict[str, Any]:
     """The supplier's list price this week and the average unit price each firm paid."""
     price, colors = wide(m, "price_usd"), firm_colors(m)
@@ -65,8 +68,8 @@ def price_option(m: GpuMarket) -> dict[str, Any]:
             "name": "List price",
             "type": "line",
             "symbol": "none",
-            "color": "#000000",
-            "lineStyle": {"width": 2.5, "type": "dashed"},  # dashed: apart from X's black
+            "color": LIST_PRICE_COLOR,
+            "lineStyle": {"width": 2.5, "type": "dashed"},
             "data": clean(m.model_table().price_usd, 0),
         }
     ]

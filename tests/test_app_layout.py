@@ -280,11 +280,14 @@ def test_presenter_mode_from_an_untrusted_address_only_with_1(browser, server) -
 def test_presenter_mode_at_1280x720_shows_the_lesson_big_and_a_chart_without_scrolling(
     browser, server
 ) -> None:
-    page = open_page(browser, server, "1280x720", "?scenario=baseline&lesson=redirect&presenter=1")
+    page = browser.new_context(viewport=SIZES["1280x720"]).new_page()
+    page.goto(server + "?scenario=baseline&lesson=redirect&presenter=1")
+    wait_week(page, 0, ("flow_week",), timeout=90_000)  # a lesson's link opens its own view
     expect(page.locator(".lesson-current .lesson-text")).to_have_count(1)
     size = "e => parseFloat(getComputedStyle(e).fontSize)"
     assert page.eval_on_selector(".lesson-current .lesson-text", size) >= 18
     assert page.eval_on_selector(".lesson-summary", size) >= 16
+    open_tab(page, "Allocations", 0)
     step(page, 3, 0)  # every headline figure filled in: the widest the cards get
     top = page.locator("[data-chart=allocations]").bounding_box()["y"]
     print(f"\nfirst chart at y={top:.0f} of 720")

@@ -37,6 +37,7 @@ from server.components.flow import HEIGHT, NODE_GAP, sankey_option
 from server.components.flow import empty_message as flow_empty
 from server.components.headline import cards, headline
 from server.components.narration import first_clause, narrate
+from server.components.negotiation import bargain, summary
 from server.components.supply import backlog_option
 from server.curriculum import find_lesson
 from server.levers import levers, seed_lever, shock_levers
@@ -437,3 +438,15 @@ def test_narration_is_shown_above_the_charts() -> None:
     step(rc, 10)
     (line,) = rc.find(v.Html, class_="narration").widgets
     assert line.children[0] == narrate(GpuMarket("baseline").run(10))
+
+
+def test_negotiation_says_when_a_price_brought_no_units() -> None:
+    m = GpuMarket("classroom", overrides={"market.mechanism": "negotiation"}).run(1)
+    week = m.firms_table().set_index("firm")
+    assert week.granted["Meta"] == 10_000 and week.granted["Tesla"] == 0  # Meta's tier first
+    tesla = summary(bargain(m, "Tesla", "linear", 0.95))
+    assert tesla.endswith(
+        f"This week Tesla ordered {week.ordered['Tesla']:,} but was allocated none: the supply"
+        " ran out before its turn."
+    )
+    assert summary(bargain(m, "Meta", "linear", 0.95)).endswith("Meta's limit $38,000).")

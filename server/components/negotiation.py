@@ -45,6 +45,8 @@ class Bargain:
     top: float  # seller's best price
     ceiling: float  # buyer's highest price
     rounds: int
+    granted: int | None = None  # units the firm was allocated in the week shown (None: none yet)
+    ordered: int | None = None  # its open order that week
 
 
 def _row(party: Party) -> Party:
@@ -77,7 +79,21 @@ def bargain(m: GpuMarket, firm: str, concession: str, patience: float) -> Bargai
     prices, seller, buyer = price_parties(ctx)
     result = negotiate(prices[0].tolist(), _row(seller), _row(buyer), mk.negotiation_rounds)
     top = float(max(price, f.max_price_usd))
-    return Bargain(result, firm, mk.cost_price_usd, top, f.max_price_usd, mk.negotiation_rounds)
+    ft = m.firms_table()
+    mine = ft[ft.firm == firm]
+    granted, ordered = (
+        (int(mine.granted.iloc[-1]), int(mine.ordered.iloc[-1])) if len(mine) else (None, None)
+    )
+    return Bargain(
+        result,
+        firm,
+        mk.cost_price_usd,
+        top,
+        f.max_price_usd,
+        mk.negotiation_rounds,
+        granted,
+        ordered,
+    )
 
 
 def bargain_option(b: Bargain) -> dict[str, Any]:
@@ -164,10 +180,18 @@ def summary(b: Bargain) -> str:
             f"No agreement within {b.rounds} rounds: "
             f"{b.buyer} gets no units by negotiation this week."
         )
-    return (
+    deal = (
         f"Deal at ${float(r.agreement):,.0f} per GPU in round {r.round + 1} of {b.rounds} "
         f"(Nvidia's floor ${b.cost:,.0f}, {b.buyer}'s limit ${b.ceiling:,.0f})."
     )
+    if b.granted == 0 and b.ordered:  # a price is not units: buyers are served in turn
+        deal += (
+            f" This week {b.buyer} ordered {b.ordered:,} but was allocated none: the supply ran"
+            " out before its turn."
+        )
+    elif b.granted == 0:
+        deal += f" This week {b.buyer} ordered none."
+    return deal
 
 
 def shown_week(m: GpuMarket) -> str:

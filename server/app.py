@@ -168,6 +168,8 @@ CSS = """
   gap: 0 16px; }
 .presenter .compare-pair { grid-template-columns: repeat(auto-fit, minmax(620px, 1fr)); }
 .compare-pair > * { min-width: 0; }
+.flow-moved { font-size: 15px; font-weight: 600; }
+.presenter .flow-moved { font-size: 20px; }
 .about { max-width: 980px; font-size: 15px; }
 .about-glossary th { text-align: left; padding: 2px 12px 2px 0; vertical-align: top;
   white-space: nowrap; }

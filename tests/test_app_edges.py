@@ -33,7 +33,7 @@ from server.components.compare import (
 )
 from server.components.echart import EChartWidget
 from server.components.events import empty_message
-from server.components.flow import HEIGHT, NODE_GAP, sankey_option
+from server.components.flow import HEIGHT, NODE_GAP, moved_lines, sankey_option
 from server.components.flow import empty_message as flow_empty
 from server.components.headline import cards, headline
 from server.components.narration import first_clause, narrate
@@ -450,3 +450,20 @@ def test_negotiation_says_when_a_price_brought_no_units() -> None:
         " ran out before its turn."
     )
     assert summary(bargain(m, "Meta", "linear", 0.95)).endswith("Meta's limit $38,000).")
+
+
+def test_flows_say_the_red_bands_in_words() -> None:
+    """The memo's 12,000 move in the weeks of 4, 11 and 18 December: 9,892 + 1,542 + 566."""
+    assert moved_lines(GpuMarket("baseline").run(12)) == [
+        "Moved this week: Tesla \u2192 X: 566.",
+        "Moved since the start: Tesla \u2192 X: 12,000.",
+    ]
+    assert moved_lines(GpuMarket("baseline").run(5)) == [
+        "Moved this week: nothing.",
+        "Moved since the start: nothing.",
+    ]
+    assert moved_lines(GpuMarket("baseline")) == []
+    rc = render(RunSpec("baseline"))
+    step(rc, 12)
+    open_view(rc, "flows")
+    assert "Moved since the start: Tesla \u2192 X: 12,000." in texts(rc)

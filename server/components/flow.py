@@ -188,8 +188,23 @@ def FlowView(m: GpuMarket) -> None:
         with solara.Div():
             heading(f"Cumulative since {m.config.start_date}")
             FlowChart(m, cumulative=True)
+    for line in moved_lines(m):
+        solara.Text(line, classes=["flow-moved"])
     solara.Text(
         "Left: Nvidia's output. Middle: what the allocation rule booked for each firm. "
         "Right: what each firm received. "
         "Red bands: units the owner redirected (or swaps repaid) between his firms."
     )
+
+
+def moved_lines(m: GpuMarket) -> list[str]:
+    """The red bands in words, this week's and the whole run's ('Tesla -> X: 4,400'), so a
+    thin band at the bottom of a diagram can be read from the back of the room."""
+    if not m.week:
+        return []
+    out = []
+    for title, week in (("Moved this week", m.week - 1), ("Moved since the start", None)):
+        moved = flows(m, week)[1]
+        pairs = [f"{d} \u2192 {r}: {u:,.0f}" for (d, r), u in moved.items() if u]
+        out.append(f"{title}: {'; '.join(pairs) if pairs else 'nothing'}.")
+    return out

@@ -15,8 +15,9 @@ import pytest
 from model.market import GpuMarket
 from model.params import ScenarioError
 from server.app import VIEWS
+from server.components.lessons import stage_holds
 from server.conditions import failures, parse_condition, run_tables
-from server.curriculum import Lesson, delay_figures, lessons, parse_lesson
+from server.curriculum import Lesson, delay_figures, find_lesson, lessons, parse_lesson
 from tests.test_app_components import button, cards, render, select, week_text
 
 LESSONS = {le.slug: le for le in lessons()}
@@ -240,3 +241,14 @@ def test_every_try_button_is_on_the_page_and_restarts_within_the_lesson(slug, tr
         if path == "market.mechanism":
             assert select(rc, "Allocation mechanism").v_model == value
     assert "Press Reset" not in repr(rc.find(v.Alert).widgets)  # the form is the try's run
+
+
+def test_a_try_that_changes_the_supply_flags_the_notes_that_no_longer_hold() -> None:
+    le = find_lesson("inflation")
+    shortage_ends = next(t for t in le.tries() if t.label == "a shortage that ends")
+    spec = le.try_spec(shortage_ends)
+    m = GpuMarket(spec.scenario, overrides=dict(spec.overrides)).run(12)
+    first = le.stages[0]  # "Nvidia makes 6,000 a week for all five"
+    assert not stage_holds(first, run_tables(m))
+    own = le.spec()
+    assert stage_holds(first, run_tables(GpuMarket(own.scenario, overrides=dict(own.overrides))))

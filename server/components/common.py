@@ -183,8 +183,10 @@ def present(option: dict[str, Any], big: bool) -> dict[str, Any]:
     side = big and len({s.get("name") for s in _each(out.get("series"))}) > SIDE_LEGEND
     for legend in _each(out.get("legend")):
         _font(legend, "textStyle", px)
-        if side:  # many firms: one per line on the right, where 18 px names fit
+        if side:  # many series: one per line on the right; a long name is cut, whole on hover
             legend.update(orient="vertical", right=0, top=8, itemWidth=30, itemHeight=16)
+            legend["textStyle"].update(width=SIDE_GRID - 44, overflow="truncate")
+            legend["tooltip"] = {"show": True}
             legend.pop("left", None)
     for title in _each(out.get("title")):
         _font(title, "textStyle", px)

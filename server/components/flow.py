@@ -31,6 +31,7 @@ MOVES = ("redirect", "swap", "swap_repay")
 SOURCE = "Nvidia"
 HEIGHT = 420  # px of the chart; the diagram itself has HEIGHT - 20
 NODE_GAP = 6  # px between nodes of a column
+RIGHT_LABEL_EM = 7.5  # the widest firm name ("Rest of market") in font sizes
 
 
 def flows(m: GpuMarket, week: int | None) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
@@ -135,7 +136,7 @@ def sankey_option(m: GpuMarket, week: int | None, label_px: int = TEXT_PX[False]
                 "nodeAlign": "justify",
                 "nodeGap": NODE_GAP,
                 "left": 60,
-                "right": 90,
+                "right": round(RIGHT_LABEL_EM * label_px),  # room for the right column's names
                 "top": 10,
                 "bottom": 10,
                 "draggable": False,

@@ -51,6 +51,7 @@ METRICS = {
 }
 USD_SCALE = 1e9  # the table shows money in billions of dollars
 B_CHANGES, FOLLOW, METRIC = "B changes", "only up to this week", "Metric"
+LESSON_B = "The lesson's B: "  # the menu's first entry in a lesson with its own run B
 
 
 def default_change(lv: Lever) -> Any:
@@ -222,7 +223,8 @@ def CompareView(session: Session) -> None:
     use_tick()
     m, spec = session.market.value, session.spec.value
     options = {lv.label: lv for lv in levers(m.config)}
-    lesson_b, lesson_label = lesson_comparison(session.lesson.value, spec)
+    lesson_b, lesson_words = lesson_comparison(session.lesson.value, spec)
+    lesson_label = f"{LESSON_B}{lesson_words}" if lesson_words else None
     default = lesson_label or next(
         (k for k, lv in options.items() if lv.path == "owner.policy"), next(iter(options))
     )
@@ -253,7 +255,7 @@ def CompareView(session: Session) -> None:
         solara.Error(f"B cannot run: {pair}", classes=["compare-error"])
         return
     a, b = pair
-    b_text = b_spec.describe() if lever else f"{spec.scenario} {lesson_b_words(lesson_label)}"
+    b_text = b_spec.describe() if lever else f"{spec.scenario} {lesson_words}"
     solara.Text(f"A: {spec.describe()}  |  B: {b_text}  ({a.week} weeks each)")
     if a.week == 0:
         solara.Info("Step the run first, or untick 'only up to this week'.")
@@ -264,17 +266,12 @@ def CompareView(session: Session) -> None:
 
 
 def lesson_comparison(slug: str | None, spec: RunSpec) -> tuple[RunSpec | None, str | None]:
-    """The running lesson's own run B for `spec` and its menu label ("The lesson's B: ..."), or
-    (None, None) when no lesson with a comparison runs this scenario."""
+    """The running lesson's own run B for `spec` and the lesson's words for it ("without the
+    memo ..."), or (None, None) when no lesson with a comparison runs this scenario."""
     le = find_lesson(slug)
     if le is None or le.compare is None or le.scenario != spec.scenario:
         return None, None
-    return le.compare_spec(spec), f"The lesson's B: {le.compare.label}"
-
-
-def lesson_b_words(label: str | None) -> str:
-    """The lesson's B in words, from its menu label ("The lesson's B: without ...")."""
-    return (label or "").removeprefix("The lesson's B: ")
+    return le.compare_spec(spec), le.compare.label
 
 
 @solara.component

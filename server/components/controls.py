@@ -26,6 +26,7 @@ from server.components.inputs import (
     LABEL_STYLE,
     Explained,
     Flag,
+    LabelledSlider,
     Menu,
     Slider,
     TextBox,
@@ -135,9 +136,10 @@ def LeverInput(lever: Lever, value: Any, on_value: Callable[[Any], None], nonce:
             if lever.kind == "int" and lever.min is not None and lever.min < 0
             else f"{value:g}"
         )
-        solara.Text(f"{lever.label}: {shown}{unit}", style=LABEL_STYLE)
         step = 1 if lever.kind == "int" else 0.05
-        Slider("", value, lever.min, lever.max, step, on_value, nonce)  # labelled above
+        LabelledSlider(
+            lever.label, value, lever.min, lever.max, step, on_value, nonce, f"{shown}{unit}"
+        )
 
 
 WEEK_LABEL = """
